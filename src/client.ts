@@ -1,0 +1,389 @@
+/**
+ * JobQueue: the client. Enqueue, inspect and steer jobs; start workers with `work`.
+ * The CLI and the dashboard use only this API.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { JobNotFoundError, ValidationError } from './errors.js';
+import { TypedEmitter, type QueueEvents } from './events.js';
+import { DEFAULTS, assertInteger, assertName, describe, resolveDuration } from './options.js';
+import { openStore, type StoreOptions } from './store/open.js';
+import type { JobFilter, NewJob, Store } from './store/store.js';
+import type {
+  Attempt,
+  BatchStats,
+  EnqueueResult,
+  Job,
+  JobHandler,
+  JobStatus,
+  Page,
+  Stats,
+  StatusCounts,
+} from './types.js';
+import { JOB_STATUSES, TERMINAL_STATUSES, emptyCounts, isJobStatus } from './states.js';
+import { toJsonText } from './util/json.js';
+import { JobExecutor, type WorkOptions } from './worker/job-executor.js';
+
+export interface OpenOptions extends StoreOptions {
+  /** SQLite path or postgres:// URL. Default: HOLDFAST_DB, else `./.holdfast/queue.db`. */
+  db?: string;
+  /** Largest payload or result in JSON bytes. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Use an already open store instead of `db` (tests, embedding). */
+  store?: Store;
+}
+
+export interface EnqueueOptions {
+  /** Idempotency key: while a job with this key is active in the queue (or in the same batch), that job is returned. */
+  key?: string;
+  /** Higher runs first. Default 0. */
+  priority?: number;
+  /** Run after this long (ms or duration string). */
+  delay?: number | string;
+  /** Run at this time. */
+  runAt?: Date;
+  /** Default 5. */
+  maxAttempts?: number;
+  /** Timeout of one attempt (ms or duration string); none by default. */
+  timeout?: number | string;
+  /** Batch name: jobs enqueued together share a batch. */
+  batch?: string;
+}
+
+export interface EnqueueItem<P = unknown> {
+  queue: string;
+  payload: P;
+  options?: EnqueueOptions;
+}
+
+export interface ListOptions {
+  queue?: string;
+  status?: JobStatus;
+  /** Batch id or name. */
+  batch?: string;
+  key?: string;
+  /** Cursor from a previous page. */
+  after?: string;
+  /** Default 50, at most 1,000. */
+  limit?: number;
+  /** `asc` is enqueue order (default); `desc` newest first. */
+  order?: 'asc' | 'desc';
+}
+
+export class JobQueue extends TypedEmitter<QueueEvents> {
+  readonly store: Store;
+  readonly maxPayloadBytes: number;
+  readonly #executors = new Set<JobExecutor>();
+  #closed = false;
+
+  private constructor(store: Store, maxPayloadBytes: number) {
+    super();
+    this.store = store;
+    this.maxPayloadBytes = maxPayloadBytes;
+  }
+
+  /** Opens (and migrates) the store named by `db`, HOLDFAST_DB, or the default SQLite file. */
+  static async open(options: OpenOptions = {}): Promise<JobQueue> {
+    const maxPayloadBytes =
+      options.maxPayloadBytes === undefined
+        ? DEFAULTS.maxPayloadBytes
+        : assertInteger(options.maxPayloadBytes, 'maxPayloadBytes', 1);
+    const store =
+      options.store ??
+      (await openStore(options.db ?? process.env.HOLDFAST_DB ?? DEFAULTS.db, options));
+    return new JobQueue(store, maxPayloadBytes);
+  }
+
+  async enqueue<P>(queue: string, payload: P, options: EnqueueOptions = {}): Promise<EnqueueResult<P>> {
+    const [result] = await this.enqueueMany([{ queue, payload, options }]);
+    return result as EnqueueResult<P>;
+  }
+
+  /** Enqueues several jobs in one transaction: all or none. */
+  async enqueueMany(items: EnqueueItem[]): Promise<EnqueueResult[]> {
+    if (!Array.isArray(items)) throw new ValidationError(`Expected \`items\` to be an array, got ${describe(items)}`);
+    const jobs = items.map((item, index) =>
+      this.toNewJob(item.queue, item.payload, item.options ?? {}, items.length > 1 ? `items[${index}].` : ''),
+    );
+    if (jobs.length === 0) return [];
+    const results = await this.store.enqueue({ jobs });
+    this.#announce(results);
+    return results;
+  }
+
+  /**
+   * Enqueues a stream of jobs (a CSV import) in one transaction. If the source throws, nothing is
+   * enqueued. Memory stays bounded: jobs go to the store in chunks.
+   */
+  async enqueueStream(items: AsyncIterable<EnqueueItem>): Promise<{ inserted: number; existing: number }> {
+    const toNewJob = this.toNewJob.bind(this);
+    async function* chunks(): AsyncGenerator<NewJob[]> {
+      let chunk: NewJob[] = [];
+      for await (const item of items) {
+        chunk.push(toNewJob(item.queue, item.payload, item.options ?? {}));
+        if (chunk.length >= DEFAULTS.streamChunkSize) {
+          yield chunk;
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) yield chunk;
+    }
+    const counts = await this.store.enqueueStream({ chunks: chunks() });
+    if (counts.inserted > 0) this.#wakeExecutors();
+    return counts;
+  }
+
+  /** Validates and serialises one job; `prefix` locates it in a list for error messages. */
+  toNewJob(queue: string, payload: unknown, options: EnqueueOptions, prefix = ''): NewJob {
+    assertName(queue, `${prefix}queue`);
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError(`Expected \`${prefix}options\` to be an object, got ${describe(options)}`);
+    }
+    if (options.delay !== undefined && options.runAt !== undefined) {
+      throw new ValidationError(`Give \`${prefix}delay\` or \`${prefix}runAt\`, not both`);
+    }
+    let runAt: Date | null = null;
+    if (options.runAt !== undefined) {
+      if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) {
+        throw new ValidationError(`Expected \`${prefix}runAt\` to be a valid Date, got ${describe(options.runAt)}`);
+      }
+      runAt = options.runAt;
+    } else if (options.delay !== undefined) {
+      runAt = new Date(Date.now() + resolveDuration(options.delay, `${prefix}delay`, 0));
+    }
+    const timeoutMs = options.timeout === undefined ? null : resolveDuration(options.timeout, `${prefix}timeout`, 0);
+    if (timeoutMs !== null && timeoutMs < 1) {
+      throw new ValidationError(`Expected \`${prefix}timeout\` to be at least 1ms, got ${describe(options.timeout)}`);
+    }
+    return {
+      queue,
+      key: options.key === undefined ? null : assertName(options.key, `${prefix}key`),
+      payload: toJsonText(payload, `${prefix}payload`, this.maxPayloadBytes),
+      priority:
+        options.priority === undefined
+          ? DEFAULTS.priority
+          : assertInteger(options.priority, `${prefix}priority`, -1_000_000, 1_000_000),
+      runAt,
+      maxAttempts:
+        options.maxAttempts === undefined
+          ? DEFAULTS.maxAttempts
+          : assertInteger(options.maxAttempts, `${prefix}maxAttempts`, 1, 1_000),
+      timeoutMs,
+      batchName: options.batch === undefined ? null : assertName(options.batch, `${prefix}batch`),
+    };
+  }
+
+  #announce(results: EnqueueResult[]): void {
+    let fresh = false;
+    for (const { job, existing } of results) {
+      if (existing) continue;
+      fresh = true;
+      this.emit('enqueued', job);
+    }
+    if (fresh) this.#wakeExecutors();
+  }
+
+  /** In-process wake-up: local workers claim at once instead of at their next poll. */
+  #wakeExecutors(): void {
+    for (const executor of this.#executors) executor.wake();
+  }
+
+  async get(id: string): Promise<Job | null> {
+    return this.store.getJob(assertId(id));
+  }
+
+  /** Like `get`, but throws JobNotFoundError. */
+  async getOrThrow(id: string): Promise<Job> {
+    const job = await this.get(id);
+    if (!job) throw new JobNotFoundError(id);
+    return job;
+  }
+
+  async attempts(id: string): Promise<Attempt[]> {
+    return this.store.listAttempts(assertId(id));
+  }
+
+  async list(options: ListOptions = {}): Promise<Page<Job>> {
+    const limit = options.limit === undefined ? 50 : assertInteger(options.limit, 'limit', 1, 1_000);
+    if (options.status !== undefined && !isJobStatus(options.status)) {
+      throw new ValidationError(
+        `Expected \`status\` to be one of ${JOB_STATUSES.join(', ')}, got ${describe(options.status)}`,
+      );
+    }
+    if (options.order !== undefined && options.order !== 'asc' && options.order !== 'desc') {
+      throw new ValidationError(`Expected \`order\` to be asc or desc, got ${describe(options.order)}`);
+    }
+    const filter: JobFilter = {};
+    if (options.queue !== undefined) filter.queue = assertName(options.queue, 'queue');
+    if (options.status !== undefined) filter.status = options.status;
+    if (options.key !== undefined) filter.key = assertName(options.key, 'key');
+    if (options.batch !== undefined) filter.batchId = await this.#batchId(options.batch);
+    const items = await this.store.listJobs({
+      ...filter,
+      ...(options.after !== undefined ? { after: assertId(options.after, 'after') } : {}),
+      limit: limit + 1,
+      order: options.order ?? 'asc',
+    });
+    const more = items.length > limit;
+    if (more) items.pop();
+    return { items, nextCursor: more ? items[items.length - 1]!.id : null };
+  }
+
+  /** Yields every job matching the filter, page by page. */
+  async *listAll(options: Omit<ListOptions, 'after'> = {}): AsyncGenerator<Job> {
+    let after: string | undefined;
+    do {
+      const page = await this.list({ ...options, limit: options.limit ?? 500, ...(after ? { after } : {}) });
+      yield* page.items;
+      after = page.nextCursor ?? undefined;
+    } while (after);
+  }
+
+  async #batchId(idOrName: string): Promise<string> {
+    assertName(idOrName, 'batch');
+    const batch = await this.store.getBatch(idOrName);
+    if (!batch) throw new ValidationError(`No batch with id or name ${JSON.stringify(idOrName)}`);
+    return batch.id;
+  }
+
+  /**
+   * Cancels a job: a waiting one at once; a running one through its signal (in this process at
+   * once, in others at their next heartbeat). Returns the job as it now is.
+   */
+  async cancel(id: string): Promise<{ job: Job; cancelled: boolean; requested: boolean }> {
+    const jobId = assertId(id);
+    const outcome = await this.store.cancel({ jobId });
+    const job = await this.getOrThrow(jobId);
+    if (outcome.cancelled.length > 0) this.emit('cancelled', job);
+    for (const executor of this.#executors) executor.cancelLocal(outcome.requested);
+    return { job, cancelled: outcome.cancelled.length > 0, requested: outcome.requested.length > 0 };
+  }
+
+  /** Cancels every non-terminal job of a batch (id or name). */
+  async cancelBatch(batch: string): Promise<{ cancelled: number; requested: number }> {
+    const outcome = await this.store.cancel({ batchId: await this.#batchId(batch) });
+    for (const executor of this.#executors) executor.cancelLocal(outcome.requested);
+    return { cancelled: outcome.cancelled.length, requested: outcome.requested.length };
+  }
+
+  /**
+   * Retries a failed or cancelled job: it becomes pending with a new round of maxAttempts.
+   * Retrying a job that is not failed or cancelled changes nothing (so a double click makes one attempt).
+   */
+  async retry(id: string): Promise<{ job: Job; retried: boolean; reason?: string }> {
+    const jobId = assertId(id);
+    const outcome = await this.store.retry({ jobId });
+    const job = await this.getOrThrow(jobId);
+    if (outcome.retried.length > 0) this.#wakeExecutors();
+    const reason =
+      outcome.skipped.length > 0
+        ? `another active job has key ${JSON.stringify(job.key)}`
+        : outcome.retried.length === 0
+          ? `job is ${job.status}; only failed or cancelled jobs can be retried`
+          : undefined;
+    return { job, retried: outcome.retried.length > 0, ...(reason ? { reason } : {}) };
+  }
+
+  /** Retries every failed job of a queue and/or batch. */
+  async retryFailed(filter: { queue?: string; batch?: string }): Promise<{ retried: number; skipped: number }> {
+    if (filter.queue === undefined && filter.batch === undefined) {
+      throw new ValidationError('Give a `queue` or a `batch` whose failed jobs to retry');
+    }
+    const outcome = await this.store.retry({
+      ...(filter.queue !== undefined ? { queue: assertName(filter.queue, 'queue') } : {}),
+      ...(filter.batch !== undefined ? { batchId: await this.#batchId(filter.batch) } : {}),
+    });
+    if (outcome.retried.length > 0) this.#wakeExecutors();
+    return { retried: outcome.retried.length, skipped: outcome.skipped.length };
+  }
+
+  /** Deletes terminal jobs that finished longer ago than `olderThan`. */
+  async purge(options: { olderThan: number | string; status?: JobStatus }): Promise<number> {
+    const ageMs = resolveDuration(options.olderThan, 'olderThan', 0);
+    if (options.status !== undefined && !TERMINAL_STATUSES.includes(options.status)) {
+      throw new ValidationError(
+        `Expected \`status\` to be a finished status (${TERMINAL_STATUSES.join(', ')}), got ${describe(options.status)}`,
+      );
+    }
+    const now = await this.store.now();
+    return this.store.purge({
+      finishedBefore: new Date(now.getTime() - ageMs),
+      statuses: options.status ? [options.status] : [...TERMINAL_STATUSES],
+    });
+  }
+
+  /** Counts per queue and status (every status present), and per batch with rate and ETA. */
+  async stats(): Promise<Stats> {
+    const [rows, oldest, batches, now] = await Promise.all([
+      this.store.countByQueueAndStatus(),
+      this.store.oldestWaiting(),
+      this.batches(),
+      this.store.now(),
+    ]);
+    const queues: Stats['queues'] = {};
+    for (const row of rows) {
+      queues[row.queue] ??= { counts: emptyCounts(), oldestWaitingMs: null };
+      queues[row.queue]!.counts[row.status] += row.count;
+    }
+    for (const { queue, since } of oldest) {
+      queues[queue] ??= { counts: emptyCounts(), oldestWaitingMs: null };
+      queues[queue]!.oldestWaitingMs = Math.max(0, now.getTime() - since.getTime());
+    }
+    return { queues, batches };
+  }
+
+  /** Every batch (or one, by id or name) with counts, rate and ETA. */
+  async batches(batch?: string): Promise<BatchStats[]> {
+    const rows = await this.store.listBatches(batch === undefined ? {} : { batchId: await this.#batchId(batch) });
+    const now = Date.now();
+    return rows.map((row) => {
+      const counts: StatusCounts = { ...emptyCounts(), ...row.counts };
+      const total = JOB_STATUSES.reduce((sum, status) => sum + counts[status], 0);
+      const finished = counts.completed + counts.failed + counts.cancelled;
+      const remaining = total - finished;
+      const end = remaining === 0 && row.lastFinishedAt ? row.lastFinishedAt.getTime() : now;
+      const elapsedS = row.firstStartedAt ? (end - row.firstStartedAt.getTime()) / 1000 : 0;
+      const ratePerSecond = elapsedS > 0 && finished > 0 ? finished / elapsedS : null;
+      const etaMs = remaining === 0 ? 0 : ratePerSecond ? Math.round((remaining / ratePerSecond) * 1000) : null;
+      return { ...row, counts, total, ratePerSecond, etaMs };
+    });
+  }
+
+  /**
+   * Starts a worker pool on one or more queues. Call `stop()` on the result to shut it down
+   * gracefully; `close()` on the queue stops every worker it started.
+   */
+  work<P = any, R = unknown>( // eslint-disable-line @typescript-eslint/no-explicit-any
+    queues: string | string[],
+    handler: JobHandler<P, R>,
+    options: WorkOptions = {},
+  ): JobExecutor {
+    if (this.#closed) throw new ValidationError('This JobQueue is closed');
+    const executor = new JobExecutor(this, Array.isArray(queues) ? queues : [queues], handler as JobHandler, options);
+    this.#executors.add(executor);
+    executor.once('stopped', () => this.#executors.delete(executor));
+    executor.start();
+    return executor;
+  }
+
+  /** Stops this queue's workers (gracefully) and closes the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#executors].map((executor) => executor.stop()));
+    await this.store.close();
+  }
+}
+
+export function assertId(id: unknown, name = 'id'): string {
+  const text = typeof id === 'number' ? String(id) : id;
+  if (typeof text !== 'string' || !/^[1-9]\d{0,17}$/.test(text)) {
+    throw new ValidationError(`Expected \`${name}\` to be a job id (a positive whole number), got ${describe(id)}`);
+  }
+  return text;
+}
+
+/** A worker id unique per process and executor: host, pid and a random tail. */
+export function newWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}

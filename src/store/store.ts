@@ -1,0 +1,186 @@
+/**
+ * The Store: the one seam between holdfast's logic and a database.
+ *
+ * A Store only stores and claims. States, retry decisions and ordering rules are decided
+ * by the client and the worker; a Store applies the transitions it is handed, each in one
+ * transaction, and every write of an attempt is fenced by that attempt's lease token.
+ * SQL lives only inside each driver's folder. Differences between backends are the
+ * capability flags below, never `if (sqlite)` elsewhere.
+ */
+import type {
+  Attempt,
+  AttemptOutcome,
+  Batch,
+  EnqueueResult,
+  Job,
+  JobProgress,
+  JobStatus,
+} from '../types.js';
+
+export interface StoreCapabilities {
+  /** Other processes' enqueues are pushed to `listen` (PostgreSQL LISTEN/NOTIFY). */
+  readonly listenNotify: boolean;
+  /** `changeToken` is cheap enough to poll every few ms (SQLite `PRAGMA data_version`). */
+  readonly changeToken: boolean;
+  /** Claims skip rows locked by other claimers instead of queueing behind one write lock. */
+  readonly skipLocked: boolean;
+}
+
+/** A job to insert. The client has validated everything and serialised the payload. */
+export interface NewJob {
+  queue: string;
+  key: string | null;
+  /** JSON text. */
+  payload: string;
+  priority: number;
+  /** Due time; null means now by the store's clock. */
+  runAt: Date | null;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  /** Batch by name; created on first use (its queue is this job's queue). */
+  batchName: string | null;
+}
+
+/** A claimed job with the token that fences every later write of this attempt. */
+export interface ClaimedJob extends Job {
+  leaseToken: string;
+}
+
+export interface Lease {
+  jobId: string;
+  token: string;
+}
+
+/**
+ * The end of one attempt, decided by the worker (or the rescuer):
+ * - `completed` / `failed` / `cancelled`: terminal.
+ * - `retrying`: due again at `runAt`.
+ * - `pending`: handed back on shutdown; the attempt is not counted (`attempts` goes back down).
+ */
+export interface AttemptEnd extends Lease {
+  status: 'completed' | 'failed' | 'cancelled' | 'retrying' | 'pending';
+  /** What the attempt history records. */
+  attemptOutcome: Exclude<AttemptOutcome, 'running'>;
+  runAt?: Date;
+  /** JSON text of the result (completed only). */
+  result?: string;
+  error?: { message: string; stack: string | null };
+  /** Rescuer: apply only if the lease has expired by the store's clock (a heartbeat may have renewed it). */
+  onlyIfLeaseExpired?: boolean;
+}
+
+export interface JobFilter {
+  queue?: string;
+  status?: JobStatus;
+  batchId?: string;
+  key?: string;
+}
+
+export interface ListJobsParams extends JobFilter {
+  /** Id to continue after (exclusive), in the chosen order. */
+  after?: string;
+  limit: number;
+  order?: 'asc' | 'desc';
+}
+
+export interface ExpiredLease extends Lease {
+  queue: string;
+  attempts: number;
+  maxAttempts: number;
+  /** Attempts made before the current round (see `retry`): exhausted when attempts - roundStart >= maxAttempts. */
+  roundStart: number;
+}
+
+export interface QueueStatusCount {
+  queue: string;
+  status: JobStatus;
+  count: number;
+}
+
+export interface BatchRow extends Batch {
+  counts: Partial<Record<JobStatus, number>>;
+  firstStartedAt: Date | null;
+  lastFinishedAt: Date | null;
+}
+
+export interface ThroughputBucket {
+  /** Start of the bucket. */
+  at: Date;
+  completed: number;
+  failed: number;
+}
+
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+  /** A short description for messages, e.g. `sqlite:/path/queue.db`. */
+  readonly description: string;
+
+  /** The store's clock: leases and due times are measured by it. */
+  now(): Promise<Date>;
+
+  enqueue(params: { jobs: NewJob[] }): Promise<EnqueueResult[]>;
+  /**
+   * Inserts every chunk in ONE transaction (all or nothing). If the iterable throws, nothing
+   * is kept and the error is rethrown. Key rule as in `enqueue`.
+   */
+  enqueueStream(params: {
+    chunks: AsyncIterable<NewJob[]>;
+  }): Promise<{ inserted: number; existing: number }>;
+
+  getJob(id: string): Promise<Job | null>;
+  listJobs(params: ListJobsParams): Promise<Job[]>;
+  listAttempts(jobId: string): Promise<Attempt[]>;
+  getBatch(idOrName: string): Promise<Batch | null>;
+
+  /** Claims up to `limit` ready jobs: retrying before pending, then priority (higher first), then FIFO. */
+  claim(params: {
+    queues: string[];
+    limit: number;
+    workerId: string;
+    leaseMs: number;
+  }): Promise<ClaimedJob[]>;
+  /**
+   * Renews the leases still held; returns the ones that were lost (not running under that
+   * token any more) and the ones whose cancel was requested.
+   */
+  heartbeat(params: {
+    leases: Lease[];
+    leaseMs: number;
+  }): Promise<{ lost: string[]; cancelRequested: string[] }>;
+  saveProgress(params: { updates: Array<Lease & { progress: JobProgress }> }): Promise<void>;
+  /** Applies attempt ends in one transaction; returns, per end, whether it applied (fencing). */
+  finish(params: { ends: AttemptEnd[] }): Promise<boolean[]>;
+  findExpiredLeases(params: { limit: number }): Promise<ExpiredLease[]>;
+
+  /** Pending/retrying jobs become cancelled at once; running ones get `cancelRequested`. */
+  cancel(params: {
+    jobId?: string;
+    batchId?: string;
+  }): Promise<{ cancelled: string[]; requested: string[] }>;
+  /**
+   * Failed or cancelled jobs (one, or all failed of a queue/batch) go back to pending, due now,
+   * starting a new round of `maxAttempts`. A job whose key now has another active job is skipped.
+   */
+  retry(params: {
+    jobId?: string;
+    queue?: string;
+    batchId?: string;
+  }): Promise<{ retried: string[]; skipped: string[] }>;
+  /** Deletes terminal jobs (and their attempts) that finished before `finishedBefore`. */
+  purge(params: { finishedBefore: Date; statuses: JobStatus[] }): Promise<number>;
+
+  countByQueueAndStatus(): Promise<QueueStatusCount[]>;
+  /** Created time of the oldest ready (due pending/retrying) job per queue. */
+  oldestWaiting(): Promise<Array<{ queue: string; since: Date }>>;
+  listBatches(params: { batchId?: string }): Promise<BatchRow[]>;
+  throughput(params: { since: Date; bucketMs: number; queue?: string }): Promise<ThroughputBucket[]>;
+  /** Distinct worker ids that started an attempt since the given time. */
+  workersSeen(params: { since: Date }): Promise<Array<{ workerId: string; lastSeen: Date }>>;
+
+  /** Changes whenever another connection commits (capability `changeToken`). */
+  changeToken?(): number;
+  /** Calls `onJobsAvailable(queue)` when any process enqueues (capability `listenNotify`). Returns an unsubscribe. */
+  listen?(onJobsAvailable: (queue: string) => void): Promise<() => Promise<void>>;
+
+  close(): Promise<void>;
+}
