@@ -44,6 +44,8 @@ export interface NewJob {
 /** A claimed job with the token that fences every later write of this attempt. */
 export interface ClaimedJob extends Job {
   leaseToken: string;
+  /** Attempts made before the current round (a manual retry starts a new round of maxAttempts). */
+  roundStart: number;
 }
 
 export interface Lease {
