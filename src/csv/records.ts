@@ -1,0 +1,78 @@
+/**
+ * CSV rows as records keyed by the header row, read from a file as a stream.
+ */
+import { createReadStream } from 'node:fs';
+import { ValidationError } from '../errors.js';
+import { parseCsvRows, type CsvRow } from './parse.js';
+
+/** One data row: its fields keyed by header, or why it is unusable. */
+export type CsvItem =
+  | { line: number; record: Record<string, string>; error?: undefined }
+  | { line: number; record: null; error: string };
+
+export interface CsvTable {
+  /** Column names, from the first non-blank row. */
+  header: string[];
+  /** The data rows, read lazily: iterate once. */
+  records: AsyncGenerator<CsvItem>;
+}
+
+/** A file that cannot be read as CSV at all (no header, a bad header): nothing in it is usable. */
+export class CsvFileError extends ValidationError {
+  override name = 'CsvFileError';
+}
+
+/**
+ * Reads the header row, then hands back a generator of the remaining rows as records. A row
+ * with more or fewer fields than the header, or one the parser rejected, comes with an `error`.
+ */
+export async function openCsv(chunks: AsyncIterable<string | Buffer>, what = 'CSV'): Promise<CsvTable> {
+  const rows = parseCsvRows(chunks);
+  const first = await rows.next();
+  if (first.done) throw new CsvFileError(`${what} is empty: expected a header row naming the columns`);
+  const header = checkHeader(first.value, what);
+  return { header, records: toRecords(rows, header) };
+}
+
+/** Opens a file as a stream of CSV records. Read errors (no such file) surface on first use. */
+export function openCsvFile(path: string): Promise<CsvTable> {
+  // 64 KiB reads: big enough that a 1,000,000-row file costs few reads, small enough to stay flat in memory.
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 });
+  return openCsv(stream, path).catch((error: unknown) => {
+    stream.destroy();
+    throw error;
+  });
+}
+
+function checkHeader(row: CsvRow, what: string): string[] {
+  if (row.error) throw new CsvFileError(`${what} line ${row.line}: header row: ${row.error}`);
+  const seen = new Set<string>();
+  row.fields.forEach((name, index) => {
+    if (name.trim() === '') {
+      throw new CsvFileError(`${what} line ${row.line}: header column ${index + 1} has no name; name every column`);
+    }
+    if (seen.has(name)) {
+      throw new CsvFileError(`${what} line ${row.line}: header names column ${JSON.stringify(name)} twice; names must be unique`);
+    }
+    seen.add(name);
+  });
+  return row.fields;
+}
+
+async function* toRecords(rows: AsyncGenerator<CsvRow>, header: string[]): AsyncGenerator<CsvItem> {
+  for await (const row of rows) {
+    if (row.error) {
+      yield { line: row.line, record: null, error: row.error };
+    } else if (row.fields.length !== header.length) {
+      yield {
+        line: row.line,
+        record: null,
+        error: `expected ${header.length} fields (as in the header), got ${row.fields.length}`,
+      };
+    } else {
+      // fromEntries defines own properties, so a column named __proto__ stays plain data.
+      const record = Object.fromEntries(header.map((name, i) => [name, row.fields[i]!]));
+      yield { line: row.line, record };
+    }
+  }
+}
