@@ -8,7 +8,7 @@ import { JobNotFoundError, ValidationError } from './errors.js';
 import { TypedEmitter, type QueueEvents } from './events.js';
 import { DEFAULTS, assertInteger, assertName, describe, resolveDuration } from './options.js';
 import { openStore, type StoreOptions } from './store/open.js';
-import type { JobFilter, NewJob, Store } from './store/store.js';
+import type { JobFilter, NewJob, Store, ThroughputBucket } from './store/store.js';
 import type {
   Attempt,
   BatchStats,
@@ -314,10 +314,15 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
 
   /** Counts per queue and status (every status present), and per batch with rate and ETA. */
   async stats(): Promise<Stats> {
-    const [rows, oldest, batches, now] = await Promise.all([
+    const [queues, batches] = await Promise.all([this.queueStats(), this.batches()]);
+    return { queues, batches };
+  }
+
+  /** Counts per queue and status and the oldest waiting job's age: `stats()` without batches (for scrapes). */
+  async queueStats(): Promise<Stats['queues']> {
+    const [rows, oldest, now] = await Promise.all([
       this.store.countByQueueAndStatus(),
       this.store.oldestWaiting(),
-      this.batches(),
       this.store.now(),
     ]);
     const queues: Stats['queues'] = {};
@@ -329,7 +334,28 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
       queues[queue] ??= { counts: emptyCounts(), oldestWaitingMs: null };
       queues[queue]!.oldestWaitingMs = Math.max(0, now.getTime() - since.getTime());
     }
-    return { queues, batches };
+    return queues;
+  }
+
+  /** Jobs completed and failed per time bucket since `since` (the dashboard's chart). */
+  async throughput(options: { since: Date; bucketMs: number; queue?: string }): Promise<ThroughputBucket[]> {
+    if (!(options.since instanceof Date) || Number.isNaN(options.since.getTime())) {
+      throw new ValidationError(`Expected \`since\` to be a valid Date, got ${describe(options.since)}`);
+    }
+    const bucketMs = assertInteger(options.bucketMs, 'bucketMs', 1_000);
+    return this.store.throughput({
+      since: options.since,
+      bucketMs,
+      ...(options.queue !== undefined ? { queue: assertName(options.queue, 'queue') } : {}),
+    });
+  }
+
+  /** Workers that started an attempt since `since`, with when each was last seen. */
+  async workersSeen(since: Date): Promise<Array<{ workerId: string; lastSeen: Date }>> {
+    if (!(since instanceof Date) || Number.isNaN(since.getTime())) {
+      throw new ValidationError(`Expected \`since\` to be a valid Date, got ${describe(since)}`);
+    }
+    return this.store.workersSeen({ since });
   }
 
   /** Every batch (or one, by id or name) with counts, rate and ETA. */
