@@ -1,0 +1,270 @@
+/**
+ * JobExecutor: the worker pool of one `queue.work(...)` call.
+ *
+ * States:  created -> running -> stopping -> stopped
+ *   running   the producer claims into free slots; heartbeats renew leases; the rescuer reclaims
+ *             expired leases of any worker.
+ *   stopping  (stop(), SIGINT/SIGTERM, or exitWhenEmpty) no new claims; running attempts get
+ *             `shutdownGrace` to finish, then are aborted and handed back (not counted).
+ *   stopped   every write has landed; `done` resolves.
+ */
+import type { JobQueue } from '../client.js';
+import { newWorkerId } from '../client.js';
+import { JobCancelledError, ShutdownError, ValidationError } from '../errors.js';
+import { TypedEmitter } from '../events.js';
+import { Rescuer } from '../maintenance/rescuer.js';
+import {
+  DEFAULTS,
+  assertInteger,
+  assertName,
+  resolveBackoff,
+  resolveDuration,
+  type BackoffOptions,
+} from '../options.js';
+import type { ClaimedJob } from '../store/store.js';
+import type { JobHandler, JobLogger } from '../types.js';
+import { consoleLogger } from '../util/logger.js';
+import { Completer } from './completer.js';
+import { AttemptRun, type AttemptSettings } from './executor.js';
+import { Heartbeat } from './heartbeat.js';
+import { Producer } from './producer.js';
+
+export interface WorkOptions {
+  /** Jobs run at once. Default 10. */
+  concurrency?: number;
+  /** Lease length (ms or duration string). Default 30 s. */
+  lease?: number | string;
+  /** Retry backoff. Default { min: 1s, max: 5m, jitter: 0.2 }. */
+  backoff?: BackoffOptions;
+  /** Safety-net poll when nothing wakes the worker. Default 1 s. */
+  pollInterval?: number | string;
+  /** Time running jobs get to finish on shutdown. Default 10 s. */
+  shutdownGrace?: number | string;
+  /** Stop once these queues hold no pending, running or retrying job. Default false. */
+  exitWhenEmpty?: boolean;
+  /** Stop gracefully on SIGINT/SIGTERM (a second signal aborts at once). Default false. */
+  handleSignals?: boolean;
+  /** Logger handed to handlers and used for background errors. Default: stderr. */
+  logger?: JobLogger;
+  /** Default: host:pid:random. */
+  workerId?: string;
+  /** Progress writes per job at most this often. Default 500 ms. */
+  progressThrottle?: number | string;
+}
+
+interface ExecutorEvents {
+  stopped: [];
+}
+
+const running = new Set<JobExecutor>();
+/** In-process guard: one attempt of a job never runs twice in this process, whatever the store says. */
+const activeJobs = new Set<string>();
+
+/** Executors started and not yet stopped (tests fail if one is left running). */
+export function runningExecutors(): ReadonlySet<JobExecutor> {
+  return running;
+}
+
+export class JobExecutor extends TypedEmitter<ExecutorEvents> {
+  readonly workerId: string;
+  readonly queues: readonly string[];
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  /** Resolves once the executor has stopped and every write has landed. */
+  readonly done: Promise<void>;
+  readonly #queue: JobQueue;
+  readonly #attempts = new Map<string, AttemptRun>();
+  readonly #settings: AttemptSettings;
+  readonly #producer: Producer;
+  readonly #completer: Completer;
+  readonly #heartbeat: Heartbeat;
+  readonly #rescuer: Rescuer;
+  readonly #shutdownGraceMs: number;
+  readonly #exitWhenEmpty: boolean;
+  readonly #handleSignals: boolean;
+  readonly #pollIntervalMs: number;
+  #resolveDone!: () => void;
+  #stopping: Promise<void> | null = null;
+  #loop: Promise<void> | null = null;
+  #unlisten: (() => Promise<void>) | null = null;
+  #lastEmptyCheck = 0;
+  #lastErrorLog = 0;
+
+  constructor(queue: JobQueue, queues: string[], handler: JobHandler, options: WorkOptions) {
+    super();
+    if (typeof handler !== 'function') {
+      throw new ValidationError(`Expected \`handler\` to be a function, got ${typeof handler}`);
+    }
+    if (queues.length === 0) throw new ValidationError('Expected at least one queue to work on');
+    queues.forEach((name, index) => assertName(name, `queues[${index}]`));
+    this.#queue = queue;
+    this.queues = [...new Set(queues)];
+    this.workerId = options.workerId === undefined ? newWorkerId() : assertName(options.workerId, 'workerId');
+    this.concurrency =
+      options.concurrency === undefined ? DEFAULTS.concurrency : assertInteger(options.concurrency, 'concurrency', 1, 10_000);
+    this.leaseMs = resolveDuration(options.lease, 'lease', DEFAULTS.leaseMs);
+    if (this.leaseMs < 100) throw new ValidationError(`Expected \`lease\` to be at least 100ms, got ${this.leaseMs}ms`);
+    this.#pollIntervalMs = resolveDuration(options.pollInterval, 'pollInterval', DEFAULTS.pollIntervalMs);
+    if (this.#pollIntervalMs < 1) throw new ValidationError('Expected `pollInterval` to be at least 1ms');
+    this.#shutdownGraceMs = resolveDuration(options.shutdownGrace, 'shutdownGrace', DEFAULTS.shutdownGraceMs);
+    this.#exitWhenEmpty = options.exitWhenEmpty ?? false;
+    this.#handleSignals = options.handleSignals ?? false;
+    const logger = options.logger ?? consoleLogger;
+    const backoff = resolveBackoff(options.backoff);
+    const onError = (error: Error) => this.#backgroundError(error);
+    this.#completer = new Completer(queue.store, onError);
+    this.#settings = {
+      handler,
+      completer: this.#completer,
+      events: queue,
+      workerId: this.workerId,
+      backoff,
+      progressThrottleMs: resolveDuration(options.progressThrottle, 'progressThrottle', DEFAULTS.progressThrottleMs),
+      maxResultBytes: queue.maxPayloadBytes,
+      logger,
+    };
+    this.#heartbeat = new Heartbeat(queue.store, this.#attempts, this.leaseMs, onError);
+    this.#rescuer = new Rescuer(queue.store, backoff, queue);
+    this.#producer = new Producer({
+      store: queue.store,
+      queues: this.queues as string[],
+      workerId: this.workerId,
+      leaseMs: this.leaseMs,
+      pollIntervalMs: this.#pollIntervalMs,
+      changePollMs: DEFAULTS.changePollMs,
+      freeSlots: () => this.concurrency - this.#attempts.size,
+      start: (job) => this.#startAttempt(job),
+      onIdle: () => this.#checkEmpty(),
+      onError,
+    });
+    this.done = new Promise((resolve) => (this.#resolveDone = resolve));
+  }
+
+  /** Attempts running now. */
+  get active(): number {
+    return this.#attempts.size;
+  }
+
+  start(): void {
+    if (this.#loop) return;
+    running.add(this);
+    // Heartbeat at a third of the lease (capped at 5 s, which also bounds how long a cancel
+    // from another process takes to reach the handler); rescue at half the lease (capped at 15 s).
+    this.#heartbeat.start(Math.min(Math.max(Math.floor(this.leaseMs / 3), 50), 5_000));
+    this.#rescuer.start(Math.min(Math.max(Math.floor(this.leaseMs / 2), 50), 15_000));
+    void this.#rescuer.rescue();
+    if (this.#queue.store.capabilities.listenNotify && this.#queue.store.listen) {
+      this.#queue.store
+        .listen((queue) => {
+          if (this.queues.includes(queue)) this.#producer.wake();
+        })
+        .then((unlisten) => {
+          if (this.#stopping) void unlisten();
+          else this.#unlisten = unlisten;
+        })
+        .catch((error: Error) => this.#backgroundError(error));
+    }
+    if (this.#handleSignals) {
+      process.on('SIGINT', this.#onSignal);
+      process.on('SIGTERM', this.#onSignal);
+    }
+    this.#loop = this.#producer.run().then(() => {
+      void this.stop();
+    });
+  }
+
+  /** Wakes the claim loop now (an enqueue in this process). */
+  wake(): void {
+    this.#producer.wake();
+  }
+
+  /** Aborts attempts of these jobs running here (a cancel asked in this process). */
+  cancelLocal(jobIds: string[]): void {
+    for (const id of jobIds) this.#attempts.get(id)?.abort(new JobCancelledError());
+  }
+
+  /**
+   * Stops gracefully: no new claims; running jobs get `graceMs` (default: shutdownGrace) to
+   * finish, then are aborted and handed back without counting the attempt.
+   */
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    this.#stopping ??= this.#shutdown(options.graceMs ?? this.#shutdownGraceMs);
+    return this.#stopping;
+  }
+
+  readonly #onSignal = (): void => {
+    if (this.#stopping) {
+      // Second signal: do not wait for the grace period.
+      for (const run of this.#attempts.values()) run.abort(new ShutdownError());
+      return;
+    }
+    void this.stop();
+  };
+
+  async #shutdown(graceMs: number): Promise<void> {
+    this.#producer.stop();
+    await this.#loop;
+    const attemptsDone = () => Promise.all([...this.#attempts.values()].map((run) => run.done));
+    if (this.#attempts.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([attemptsDone(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+      for (const run of this.#attempts.values()) run.abort(new ShutdownError());
+      await attemptsDone();
+    }
+    await this.#completer.drain();
+    this.#completer.close();
+    this.#heartbeat.stop();
+    this.#rescuer.stop();
+    await this.#unlisten?.().catch(() => undefined);
+    if (this.#handleSignals) {
+      process.off('SIGINT', this.#onSignal);
+      process.off('SIGTERM', this.#onSignal);
+    }
+    running.delete(this);
+    this.emit('stopped');
+    this.#resolveDone();
+  }
+
+  #startAttempt(job: ClaimedJob): void {
+    const guardKey = `${this.#queue.store.description}#${job.id}`;
+    if (activeJobs.has(guardKey)) {
+      this.#backgroundError(new Error(`job ${job.id} was claimed while already running in this process; skipped`));
+      return;
+    }
+    activeJobs.add(guardKey);
+    const run = new AttemptRun(job, this.#settings);
+    this.#attempts.set(job.id, run);
+    void run.done.then(() => {
+      this.#attempts.delete(job.id);
+      activeJobs.delete(guardKey);
+      this.#producer.slotFreed();
+    });
+  }
+
+  /** exitWhenEmpty: stop once no job of these queues is pending, running or retrying (checked at most every poll interval). */
+  async #checkEmpty(): Promise<boolean> {
+    if (!this.#exitWhenEmpty || Date.now() - this.#lastEmptyCheck < Math.min(this.#pollIntervalMs, 250)) return false;
+    this.#lastEmptyCheck = Date.now();
+    try {
+      const rows = await this.#queue.store.countByQueueAndStatus();
+      return !rows.some(
+        (row) => this.queues.includes(row.queue) && row.count > 0 && ['pending', 'running', 'retrying'].includes(row.status),
+      );
+    } catch (error) {
+      this.#backgroundError(error as Error);
+      return false;
+    }
+  }
+
+  #backgroundError(error: Error): void {
+    if (this.#queue.listenerCount('error') > 0) {
+      this.#queue.emit('error', error);
+      return;
+    }
+    // Without a listener, log at most once every 5 s: a busy or restarting database can raise this in a loop.
+    if (Date.now() - this.#lastErrorLog < 5_000) return;
+    this.#lastErrorLog = Date.now();
+    this.#settings.logger.warn(`worker ${this.workerId}: ${error.message} (retrying)`);
+  }
+}

@@ -1,0 +1,100 @@
+import type { ClaimedJob, Store } from '../store/store.js';
+import { WakeSignal } from './wake-signal.js';
+
+export interface ProducerSettings {
+  store: Store;
+  queues: string[];
+  workerId: string;
+  leaseMs: number;
+  pollIntervalMs: number;
+  changePollMs: number;
+  freeSlots(): number;
+  start(job: ClaimedJob): void;
+  /** Called when a claim found nothing and nothing runs here; resolves true to stop the loop. */
+  onIdle(): Promise<boolean>;
+  onError(error: Error): void;
+}
+
+/**
+ * The claim loop. It claims as many jobs as there are free slots in ONE store call, then sleeps
+ * until something can have changed:
+ * - a slot frees up while the last claim filled every slot (more work is likely waiting);
+ * - an enqueue in this process (`wake`), or a NOTIFY from another machine;
+ * - the store's change counter moved (another process committed: SQLite data_version,
+ *   polled every `changePollMs` only while slots are free — it is a read of shared memory);
+ * - `pollIntervalMs` passed: the safety net for due retries and lost notifications.
+ */
+export class Producer {
+  readonly #settings: ProducerSettings;
+  readonly #signal = new WakeSignal();
+  #stopped = false;
+  #lastClaimFull = false;
+  #changeToken: number | undefined;
+
+  constructor(settings: ProducerSettings) {
+    this.#settings = settings;
+  }
+
+  wake(): void {
+    this.#signal.wake();
+  }
+
+  /** A slot freed up: worth a claim only if the last one found more work than slots. */
+  slotFreed(): void {
+    if (this.#lastClaimFull) this.#signal.wake();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#signal.wake();
+  }
+
+  async run(): Promise<void> {
+    const { store, queues, workerId, leaseMs } = this.#settings;
+    let errorDelay = 50;
+    while (!this.#stopped) {
+      const free = this.#settings.freeSlots();
+      if (free > 0) {
+        let jobs: ClaimedJob[];
+        try {
+          jobs = await store.claim({ queues, limit: free, workerId, leaseMs });
+          errorDelay = 50;
+        } catch (error) {
+          // Busy database, lost connection: never fatal, retried with backoff up to 5 s.
+          this.#settings.onError(error as Error);
+          await this.#signal.wait(errorDelay);
+          errorDelay = Math.min(errorDelay * 2, 5_000);
+          continue;
+        }
+        if (this.#stopped) {
+          // Claimed while stopping: run them anyway; shutdown hands them back if it must.
+          for (const job of jobs) this.#settings.start(job);
+          break;
+        }
+        this.#lastClaimFull = jobs.length === free;
+        for (const job of jobs) this.#settings.start(job);
+        if (this.#lastClaimFull) continue;
+        if (jobs.length === 0 && this.#settings.freeSlots() === free && (await this.#settings.onIdle())) break;
+      }
+      await this.#sleep();
+    }
+  }
+
+  async #sleep(): Promise<void> {
+    const { store, pollIntervalMs, changePollMs } = this.#settings;
+    if (!store.capabilities.changeToken || !store.changeToken || this.#settings.freeSlots() === 0) {
+      await this.#signal.wait(pollIntervalMs);
+      return;
+    }
+    const deadline = Date.now() + pollIntervalMs;
+    this.#changeToken ??= store.changeToken();
+    while (!this.#stopped && Date.now() < deadline) {
+      if (await this.#signal.wait(Math.min(changePollMs, deadline - Date.now()))) return;
+      const token = store.changeToken();
+      if (token !== this.#changeToken) {
+        this.#changeToken = token;
+        return;
+      }
+    }
+  }
+}
