@@ -1,0 +1,29 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * One better-sqlite3 connection with its prepared statements. Statements are prepared once per
+ * SQL text and reused: preparing costs more than running a small statement (about 10 µs vs 2 µs
+ * on the claim path), and the set of texts is small and fixed.
+ */
+export class Connection {
+  readonly db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  prepare<Row = unknown>(sql: string): Database.Statement<unknown[], Row> {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], Row>;
+  }
+
+  /** Runs `fn` in one BEGIN IMMEDIATE transaction: the write lock is taken up front, so two claimers never both read then write. */
+  immediate<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+}

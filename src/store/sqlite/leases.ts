@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import type { AttemptEnd, ClaimedJob, ExpiredLease, Lease } from '../store.js';
+import type { JobProgress } from '../../types.js';
+import type { Connection } from './connection.js';
+import { toClaimedJob, type JobRow } from './rows.js';
+
+// One statement per status so each walks jobs_ready in claim order: equality on (queue, status),
+// then priority DESC, id. The repeated IN term lets SQLite use the partial index.
+const READY = (status: 'retrying' | 'pending') => `
+  SELECT id, priority FROM jobs
+  WHERE queue = ? AND status = '${status}' AND status IN ('pending','retrying') AND run_at <= ?
+  ORDER BY priority DESC, id
+  LIMIT ?`;
+export const READY_RETRYING = READY('retrying');
+export const READY_PENDING = READY('pending');
+
+const CLAIM_ONE = `
+  UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = ?, lease_token = ?,
+    lease_expires_at = ?, started_at = coalesce(started_at, ?), updated_at = ?
+  WHERE id = ? AND status IN ('pending','retrying')
+  RETURNING *`;
+const INSERT_ATTEMPT = `INSERT INTO attempts (job_id, attempt, worker_id, started_at, outcome) VALUES (?, ?, ?, ?, 'running')`;
+
+interface Candidate {
+  id: number;
+  priority: number;
+  rank: number;
+}
+
+export function newLeaseToken(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/**
+ * Claims in one BEGIN IMMEDIATE transaction: SQLite has one writer at a time, so no other
+ * claimer (thread, process) can read the same rows between our read and our write.
+ * Per queue, at most `limit` rows are read from each status; the merge keeps claim order
+ * across queues: retrying first, then priority DESC, then id.
+ */
+export function claim(
+  conn: Connection,
+  params: { queues: string[]; limit: number; workerId: string; leaseMs: number },
+): ClaimedJob[] {
+  if (params.limit <= 0 || params.queues.length === 0) return [];
+  return conn.immediate(() => {
+    const now = Date.now();
+    const candidates: Candidate[] = [];
+    for (const queue of new Set(params.queues)) {
+      const retrying = conn.prepare<Candidate>(READY_RETRYING).all(queue, now, params.limit);
+      for (const row of retrying) candidates.push({ ...row, rank: 0 });
+      if (retrying.length >= params.limit) continue;
+      for (const row of conn.prepare<Candidate>(READY_PENDING).all(queue, now, params.limit - retrying.length)) {
+        candidates.push({ ...row, rank: 1 });
+      }
+    }
+    candidates.sort((a, b) => a.rank - b.rank || b.priority - a.priority || a.id - b.id);
+    const claimed: ClaimedJob[] = [];
+    for (const { id } of candidates.slice(0, params.limit)) {
+      const row = conn
+        .prepare<JobRow>(CLAIM_ONE)
+        .get(params.workerId, newLeaseToken(), now + params.leaseMs, now, now, id);
+      if (!row) continue;
+      conn.prepare(INSERT_ATTEMPT).run(row.id, row.attempts, params.workerId, now);
+      claimed.push(toClaimedJob(row));
+    }
+    return claimed;
+  });
+}
+
+// Every write of an attempt is fenced: it applies only while the job is running under that
+// attempt's token. A worker that lost its lease (rescued, reclaimed) changes nothing.
+const RENEW = `
+  UPDATE jobs SET lease_expires_at = ?
+  WHERE id = ? AND status = 'running' AND lease_token = ?
+  RETURNING cancel_requested`;
+
+export function heartbeat(
+  conn: Connection,
+  params: { leases: Lease[]; leaseMs: number },
+): { lost: string[]; cancelRequested: string[] } {
+  return conn.immediate(() => {
+    const expires = Date.now() + params.leaseMs;
+    const lost: string[] = [];
+    const cancelRequested: string[] = [];
+    for (const lease of params.leases) {
+      const row = conn.prepare<{ cancel_requested: number }>(RENEW).get(expires, lease.jobId, lease.token);
+      if (!row) lost.push(lease.jobId);
+      else if (row.cancel_requested) cancelRequested.push(lease.jobId);
+    }
+    return { lost, cancelRequested };
+  });
+}
+
+const SAVE_PROGRESS = `
+  UPDATE jobs SET progress = ?, updated_at = ?
+  WHERE id = ? AND status = 'running' AND lease_token = ?`;
+
+export function saveProgress(conn: Connection, updates: Array<Lease & { progress: JobProgress }>): void {
+  if (updates.length === 0) return;
+  conn.immediate(() => {
+    const now = Date.now();
+    for (const update of updates) {
+      conn.prepare(SAVE_PROGRESS).run(JSON.stringify(update.progress), now, update.jobId, update.token);
+    }
+  });
+}
+
+// A hand-back ('pending') does not count its attempt: attempts goes back down, and the next
+// claim records the same attempt number again. Lease fields are cleared as the job leaves running.
+const END_ATTEMPT = `
+  UPDATE jobs SET
+    status = @status,
+    attempts = attempts - (CASE WHEN @status = 'pending' THEN 1 ELSE 0 END),
+    result = CASE WHEN @status = 'completed' THEN @result ELSE result END,
+    last_error = coalesce(@error, last_error),
+    run_at = CASE WHEN @status IN ('retrying','pending') THEN @runAt ELSE run_at END,
+    finished_at = CASE WHEN @status IN ('completed','failed','cancelled') THEN @now ELSE NULL END,
+    worker_id = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
+  WHERE id = @id AND status = 'running' AND lease_token = @token
+    AND (@onlyIfLeaseExpired = 0 OR lease_expires_at < @now)
+  RETURNING id`;
+const CLOSE_ATTEMPT = `
+  UPDATE attempts SET finished_at = ?, outcome = ?, error = ?, stack = ?
+  WHERE id = (SELECT max(id) FROM attempts WHERE job_id = ?) AND outcome = 'running'`;
+
+export function finish(conn: Connection, ends: AttemptEnd[]): boolean[] {
+  if (ends.length === 0) return [];
+  return conn.immediate(() => {
+    const now = Date.now();
+    return ends.map((end) => {
+      const applied = conn.prepare(END_ATTEMPT).get({
+        status: end.status,
+        result: end.result ?? null,
+        error: end.error?.message ?? null,
+        runAt: end.runAt?.getTime() ?? now,
+        now,
+        id: end.jobId,
+        token: end.token,
+        onlyIfLeaseExpired: end.onlyIfLeaseExpired ? 1 : 0,
+      });
+      if (!applied) return false;
+      conn
+        .prepare(CLOSE_ATTEMPT)
+        .run(now, end.attemptOutcome, end.error?.message ?? null, end.error?.stack ?? null, end.jobId);
+      return true;
+    });
+  });
+}
+
+const EXPIRED = `
+  SELECT id, lease_token, queue, attempts, max_attempts, round_start FROM jobs
+  WHERE status = 'running' AND lease_expires_at < ?
+  ORDER BY lease_expires_at
+  LIMIT ?`;
+
+export function findExpiredLeases(conn: Connection, limit: number): ExpiredLease[] {
+  const rows = conn
+    .prepare<Pick<JobRow, 'id' | 'lease_token' | 'queue' | 'attempts' | 'max_attempts' | 'round_start'>>(EXPIRED)
+    .all(Date.now(), limit);
+  return rows.map((row) => ({
+    jobId: String(row.id),
+    token: row.lease_token!,
+    queue: row.queue,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    roundStart: row.round_start,
+  }));
+}

@@ -1,0 +1,85 @@
+/**
+ * Versioned migrations, applied in order; the version reached is kept in holdfast_meta.
+ * Never edit a released migration: add the next one.
+ */
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE holdfast_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE batches (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  queue      TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+-- Times are epoch ms (Date.now()). AUTOINCREMENT: an id is never reused after a purge, so an
+-- id seen in a log or a link always means the same job.
+CREATE TABLE jobs (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  queue            TEXT NOT NULL,
+  key              TEXT,
+  payload          TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('pending','running','retrying','completed','failed','cancelled')),
+  priority         INTEGER NOT NULL DEFAULT 0,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  max_attempts     INTEGER NOT NULL,
+  round_start      INTEGER NOT NULL DEFAULT 0,
+  timeout_ms       INTEGER,
+  run_at           INTEGER NOT NULL,
+  batch_id         TEXT REFERENCES batches (id),
+  progress         TEXT,
+  result           TEXT,
+  last_error       TEXT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  worker_id        TEXT,
+  lease_token      TEXT,
+  lease_expires_at INTEGER,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  started_at       INTEGER,
+  finished_at      INTEGER
+);
+
+-- The claim walks this index in claim order (per queue and status: priority DESC, id) and stops
+-- after \`limit\` rows, so its cost does not grow with the number of waiting jobs. run_at is in
+-- the index so that not-yet-due rows are skipped without reading the table. Partial: finished
+-- jobs (most rows, over time) are not in it.
+CREATE INDEX jobs_ready ON jobs (queue, status, priority DESC, id, run_at)
+  WHERE status IN ('pending','retrying');
+CREATE INDEX jobs_queue_status ON jobs (queue, status);
+CREATE INDEX jobs_queue_key ON jobs (queue, key, status) WHERE key IS NOT NULL;
+CREATE INDEX jobs_batch_key ON jobs (batch_id, key) WHERE batch_id IS NOT NULL;
+CREATE INDEX jobs_lease ON jobs (lease_expires_at) WHERE status = 'running';
+CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+
+-- Attempt numbers are not unique per job: a shutdown hand-back does not count its attempt, so
+-- the next claim records the same number again (the first row stays, as 'interrupted').
+CREATE TABLE attempts (
+  id          INTEGER PRIMARY KEY,
+  job_id      INTEGER NOT NULL,
+  attempt     INTEGER NOT NULL,
+  worker_id   TEXT NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  outcome     TEXT NOT NULL,
+  error       TEXT,
+  stack       TEXT
+);
+CREATE INDEX attempts_job ON attempts (job_id, id);
+CREATE INDEX attempts_started ON attempts (started_at);
+`,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

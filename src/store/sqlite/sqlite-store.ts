@@ -1,0 +1,130 @@
+import type Database from 'better-sqlite3';
+import type {
+  AttemptEnd,
+  BatchRow,
+  ClaimedJob,
+  ExpiredLease,
+  Lease,
+  ListJobsParams,
+  NewJob,
+  QueueStatusCount,
+  Store,
+  StoreCapabilities,
+  ThroughputBucket,
+} from '../store.js';
+import type { Attempt, Batch, EnqueueResult, Job, JobProgress, JobStatus } from '../../types.js';
+import * as admin from './admin.js';
+import { Connection } from './connection.js';
+import * as enqueue from './enqueue.js';
+import * as leases from './leases.js';
+import * as queries from './queries.js';
+
+/**
+ * The SQLite Store. better-sqlite3 is synchronous: each method runs to completion (one
+ * transaction) before the event loop moves on, so no two methods of one store interleave.
+ */
+export class SqliteStore implements Store {
+  readonly capabilities: StoreCapabilities = { listenNotify: false, changeToken: true, skipLocked: false };
+  readonly description: string;
+  readonly #conn: Connection;
+  readonly #dataVersion: Database.Statement;
+  #closed = false;
+
+  constructor(db: Database.Database, path: string) {
+    this.#conn = new Connection(db);
+    this.description = `sqlite:${path}`;
+    this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
+  }
+
+  /** The store's clock is this process's clock: SQLite has no server to ask. */
+  async now(): Promise<Date> {
+    return new Date();
+  }
+
+  async enqueue(params: { jobs: NewJob[] }): Promise<EnqueueResult[]> {
+    return enqueue.enqueueJobs(this.#conn, params.jobs);
+  }
+
+  async enqueueStream(params: { chunks: AsyncIterable<NewJob[]> }): Promise<{ inserted: number; existing: number }> {
+    return enqueue.enqueueStream(this.#conn, params.chunks);
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    return queries.getJob(this.#conn, id);
+  }
+
+  async listJobs(params: ListJobsParams): Promise<Job[]> {
+    return queries.listJobs(this.#conn, params);
+  }
+
+  async listAttempts(jobId: string): Promise<Attempt[]> {
+    return queries.listAttempts(this.#conn, jobId);
+  }
+
+  async getBatch(idOrName: string): Promise<Batch | null> {
+    return queries.getBatch(this.#conn, idOrName);
+  }
+
+  async claim(params: { queues: string[]; limit: number; workerId: string; leaseMs: number }): Promise<ClaimedJob[]> {
+    return leases.claim(this.#conn, params);
+  }
+
+  async heartbeat(params: { leases: Lease[]; leaseMs: number }): Promise<{ lost: string[]; cancelRequested: string[] }> {
+    return leases.heartbeat(this.#conn, params);
+  }
+
+  async saveProgress(params: { updates: Array<Lease & { progress: JobProgress }> }): Promise<void> {
+    leases.saveProgress(this.#conn, params.updates);
+  }
+
+  async finish(params: { ends: AttemptEnd[] }): Promise<boolean[]> {
+    return leases.finish(this.#conn, params.ends);
+  }
+
+  async findExpiredLeases(params: { limit: number }): Promise<ExpiredLease[]> {
+    return leases.findExpiredLeases(this.#conn, params.limit);
+  }
+
+  async cancel(params: { jobId?: string; batchId?: string }): Promise<{ cancelled: string[]; requested: string[] }> {
+    return admin.cancel(this.#conn, params);
+  }
+
+  async retry(params: { jobId?: string; queue?: string; batchId?: string }): Promise<{ retried: string[]; skipped: string[] }> {
+    return admin.retry(this.#conn, params);
+  }
+
+  async purge(params: { finishedBefore: Date; statuses: JobStatus[] }): Promise<number> {
+    return admin.purge(this.#conn, params);
+  }
+
+  async countByQueueAndStatus(): Promise<QueueStatusCount[]> {
+    return queries.countByQueueAndStatus(this.#conn);
+  }
+
+  async oldestWaiting(): Promise<Array<{ queue: string; since: Date }>> {
+    return queries.oldestWaiting(this.#conn);
+  }
+
+  async listBatches(params: { batchId?: string }): Promise<BatchRow[]> {
+    return queries.listBatches(this.#conn, params.batchId);
+  }
+
+  async throughput(params: { since: Date; bucketMs: number; queue?: string }): Promise<ThroughputBucket[]> {
+    return queries.throughput(this.#conn, params);
+  }
+
+  async workersSeen(params: { since: Date }): Promise<Array<{ workerId: string; lastSeen: Date }>> {
+    return queries.workersSeen(this.#conn, params.since);
+  }
+
+  /** `PRAGMA data_version`: changes when another connection commits; costs about 1 µs, so idle workers poll it every 10 ms. */
+  changeToken(): number {
+    return this.#dataVersion.get() as number;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#conn.db.close();
+  }
+}
