@@ -24,6 +24,8 @@ export interface StoreCapabilities {
   readonly changeToken: boolean;
   /** Claims skip rows locked by other claimers instead of queueing behind one write lock. */
   readonly skipLocked: boolean;
+  /** `enqueue` accepts the caller's own connection (transactional enqueue). Absent means false. */
+  readonly externalConnection?: boolean;
 }
 
 /** A job to insert. The client has validated everything and serialised the payload. */
@@ -112,6 +114,43 @@ export interface ThroughputBucket {
   failed: number;
 }
 
+/**
+ * A job exactly as stored, for moving a queue from one store to another (`migrate-store`).
+ * Payload, result and progress stay JSON text so they are copied byte for byte.
+ */
+export interface JobRecord {
+  id: string;
+  queue: string;
+  key: string | null;
+  payload: string;
+  status: JobStatus;
+  priority: number;
+  attempts: number;
+  maxAttempts: number;
+  roundStart: number;
+  timeoutMs: number | null;
+  runAt: Date;
+  batchId: string | null;
+  progress: string | null;
+  result: string | null;
+  lastError: string | null;
+  cancelRequested: boolean;
+  workerId: string | null;
+  leaseToken: string | null;
+  leaseExpiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** One page of a store's contents: jobs in id order, their attempts (in order), and batches. */
+export interface StoreRows {
+  batches: Batch[];
+  jobs: JobRecord[];
+  attempts: Attempt[];
+}
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
   /** A short description for messages, e.g. `sqlite:/path/queue.db`. */
@@ -120,7 +159,11 @@ export interface Store {
   /** The store's clock: leases and due times are measured by it. */
   now(): Promise<Date>;
 
-  enqueue(params: { jobs: NewJob[] }): Promise<EnqueueResult[]>;
+  /**
+   * `connection`: the caller's own database connection, inside the caller's transaction, so the
+   * jobs exist if and only if it commits (capability `externalConnection`; PostgreSQL: a `pg` client).
+   */
+  enqueue(params: { jobs: NewJob[]; connection?: unknown }): Promise<EnqueueResult[]>;
   /**
    * Inserts every chunk in ONE transaction (all or nothing). If the iterable throws, nothing
    * is kept and the error is rethrown. Key rule as in `enqueue`.
@@ -178,6 +221,18 @@ export interface Store {
   throughput(params: { since: Date; bucketMs: number; queue?: string }): Promise<ThroughputBucket[]>;
   /** Distinct worker ids that started an attempt since the given time. */
   workersSeen(params: { since: Date }): Promise<Array<{ workerId: string; lastSeen: Date }>>;
+
+  /**
+   * Jobs with id above `afterId` (null: from the start), at most `limit`, in id order, with their
+   * attempts and the batches they name; the first page (afterId null) carries every batch.
+   */
+  exportRows?(params: { afterId: string | null; limit: number }): Promise<StoreRows>;
+  /**
+   * Inserts, in one transaction, the batches and jobs whose ids are not there yet (a job's
+   * attempts come with it; existing ones are skipped, so a re-run is a no-op), then moves the
+   * id sequence past the highest id. Returns what was inserted.
+   */
+  importRows?(rows: StoreRows): Promise<{ batches: number; jobs: number; attempts: number }>;
 
   /** Changes whenever another connection commits (capability `changeToken`). */
   changeToken?(): number;
