@@ -1,0 +1,53 @@
+/**
+ * Strict parsers for option values. Commander hands every value over as a string; these turn
+ * them into numbers, durations, statuses and JSON, or throw a UsageError naming the flag.
+ */
+import { JOB_STATUSES } from '../states.js';
+import type { JobStatus } from '../types.js';
+import { parseDuration } from '../util/duration.js';
+import { UsageError } from './errors.js';
+
+export function parseIntegerArg(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const range = max === Number.MAX_SAFE_INTEGER ? `from ${min} and up` : `from ${min} to ${max}`;
+  // Number('') is 0 and Number('1e3') is 1000: accept only plain digits, so a typo never becomes a value.
+  const number = /^\s*[-+]?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < min || number > max) {
+    throw new UsageError(`${flag} must be a whole number ${range}, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+/** `500ms`, `30s`, `5m`, `1h`, `7d` or a number of ms. */
+export function parseDurationArg(value: string, flag: string): number {
+  try {
+    return parseDuration(value, flag);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+export function parseStatusArg(value: string, flag: string, allowed: readonly JobStatus[] = JOB_STATUSES): JobStatus {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+  }
+  return value as JobStatus;
+}
+
+export function parseJsonArg(value: string, flag: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    // V8's message carries the position ("... in JSON at position 7"), which is what the user needs.
+    throw new UsageError(
+      `${flag} is not valid JSON: ${(error as Error).message}; quote it for the shell, e.g. ${flag} '{"to":"ada@example.com"}'`,
+    );
+  }
+}
+
+/** A name given on the command line (queue, batch, key): non-empty, no control characters. */
+export function parseNameArg(value: string, flag: string): string {
+  if (value.length === 0 || value.length > 200 || /[\u0000-\u001f]/.test(value)) {
+    throw new UsageError(`${flag} must be 1 to 200 characters without control characters, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
