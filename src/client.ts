@@ -48,6 +48,17 @@ export interface EnqueueOptions {
   timeout?: number | string;
   /** Batch name: jobs enqueued together share a batch. */
   batch?: string;
+  /**
+   * Transactional enqueue (PostgreSQL): your own `pg` client, inside your transaction. The job
+   * exists if and only if your transaction commits. Events and wake-ups come from the commit
+   * (NOTIFY), not from this call.
+   */
+  connection?: unknown;
+}
+
+export interface EnqueueManyOptions {
+  /** As `EnqueueOptions.connection`: every item is written in your transaction. */
+  connection?: unknown;
 }
 
 export interface EnqueueItem<P = unknown> {
@@ -95,17 +106,27 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
   }
 
   async enqueue<P>(queue: string, payload: P, options: EnqueueOptions = {}): Promise<EnqueueResult<P>> {
-    const [result] = await this.enqueueMany([{ queue, payload, options }]);
+    const connection = options?.connection;
+    const [result] = await this.enqueueMany([{ queue, payload, options }], connection === undefined ? {} : { connection });
     return result as EnqueueResult<P>;
   }
 
   /** Enqueues several jobs in one transaction: all or none. */
-  async enqueueMany(items: EnqueueItem[]): Promise<EnqueueResult[]> {
+  async enqueueMany(items: EnqueueItem[], options: EnqueueManyOptions = {}): Promise<EnqueueResult[]> {
     if (!Array.isArray(items)) throw new ValidationError(`Expected \`items\` to be an array, got ${describe(items)}`);
     const jobs = items.map((item, index) =>
       this.toNewJob(item.queue, item.payload, item.options ?? {}, items.length > 1 ? `items[${index}].` : ''),
     );
     if (jobs.length === 0) return [];
+    if (options.connection !== undefined) {
+      if (!this.store.capabilities.externalConnection) {
+        throw new ValidationError(
+          `\`connection\` (transactional enqueue) needs a store that supports it, such as PostgreSQL; ${this.store.description} does not`,
+        );
+      }
+      // Not announced: the jobs do not exist until the caller commits (and may never).
+      return this.store.enqueue({ jobs, connection: options.connection });
+    }
     const results = await this.store.enqueue({ jobs });
     this.#announce(results);
     return results;
