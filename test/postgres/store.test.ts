@@ -1,0 +1,195 @@
+/** What only the PostgreSQL store does: SKIP LOCKED, transactional enqueue, migrations, NOTIFY. */
+import pg from 'pg';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { JobQueue } from '../../src/client.js';
+import { StoreError, ValidationError } from '../../src/errors.js';
+import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { LATEST_VERSION } from '../../src/store/postgres/migrations.js';
+import type { Store } from '../../src/store/store.js';
+import { newJob, waitUntil } from '../store/conformance-helpers.js';
+import { TEST_PG, dropSchema, openTestStore, quietLogger, randomSchema, rawClient, requirePostgres, urlWithSchema } from './pg-helpers.js';
+
+beforeAll(requirePostgres);
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function freshStore(prefix: string): Promise<{ store: Store; schema: string }> {
+  const schema = randomSchema(prefix);
+  cleanups.push(() => dropSchema(schema));
+  const store = await openTestStore(schema);
+  cleanups.push(() => store.close());
+  return { store, schema };
+}
+
+async function client(): Promise<pg.Client> {
+  const c = await rawClient();
+  cleanups.push(() => c.end());
+  return c;
+}
+
+describe('PostgreSQL store', () => {
+  it('claims past a row another transaction holds locked (SKIP LOCKED), then gets it once released', async () => {
+    const { store, schema } = await freshStore('skip');
+    const [first, second] = await store.enqueue({ jobs: [newJob({ payload: '"first"' }), newJob({ payload: '"second"' })] });
+    const holder = await client();
+    await holder.query('begin');
+    await holder.query(`select id from "${schema}".jobs where id = $1 for update`, [first!.job.id]);
+
+    const claimed = await store.claim({ queues: ['q'], limit: 2, workerId: 'w1', leaseMs: 30_000 });
+    expect(claimed.map((job) => job.id)).toEqual([second!.job.id]);
+    expect((await store.getJob(first!.job.id))!.status).toBe('pending');
+
+    await holder.query('rollback');
+    const later = await store.claim({ queues: ['q'], limit: 2, workerId: 'w1', leaseMs: 30_000 });
+    expect(later.map((job) => job.id)).toEqual([first!.job.id]);
+  });
+
+  it('enqueues inside the caller’s transaction: rolled back leaves no job, committed one exists', async () => {
+    const { schema } = await freshStore('tx');
+    const queue = await JobQueue.open({ db: urlWithSchema(schema) });
+    cleanups.push(() => queue.close());
+    const pool = new pg.Pool({ connectionString: TEST_PG, max: 2 });
+    cleanups.push(() => pool.end());
+    const app = await pool.connect();
+    cleanups.push(async () => app.release());
+
+    await app.query('begin');
+    const rolledBack = await queue.enqueue('mail', { to: 'a@example.com' }, { key: 'order-1', connection: app });
+    expect(rolledBack.existing).toBe(false);
+    // Not visible outside the transaction before it commits.
+    expect(await queue.get(rolledBack.job.id)).toBeNull();
+    await app.query('rollback');
+    expect(await queue.get(rolledBack.job.id)).toBeNull();
+    expect((await queue.list({ queue: 'mail' })).items).toEqual([]);
+
+    await app.query('begin');
+    const [committed] = await queue.enqueueMany([{ queue: 'mail', payload: { to: 'b@example.com' }, options: { key: 'order-2' } }], {
+      connection: app,
+    });
+    await app.query('commit');
+    const stored = await queue.get(committed!.job.id);
+    expect(stored).toMatchObject({ queue: 'mail', key: 'order-2', status: 'pending', payload: { to: 'b@example.com' } });
+
+    await expect(queue.enqueue('mail', {}, { connection: 42 })).rejects.toThrow(ValidationError);
+  });
+
+  it('migrates once when several stores open the same fresh schema at the same moment', async () => {
+    const schema = randomSchema('race');
+    cleanups.push(() => dropSchema(schema));
+    const stores = await Promise.all(Array.from({ length: 6 }, () => openTestStore(schema)));
+    cleanups.push(async () => void (await Promise.all(stores.map((store) => store.close()))));
+    const c = await client();
+    const versions = await c.query(`select version from "${schema}".schema_version order by version`);
+    expect(versions.rows.map((row) => row.version)).toEqual(Array.from({ length: LATEST_VERSION }, (_, i) => i + 1));
+    // Every store works on the one schema.
+    const results = await Promise.all(stores.map((store, i) => store.enqueue({ jobs: [newJob({ key: `k${i}` })] })));
+    expect(new Set(results.map(([r]) => r!.job.id)).size).toBe(6);
+  });
+
+  it('refuses a schema written by a newer holdfast, and leaves it unchanged', async () => {
+    const { store, schema } = await freshStore('newer');
+    await store.close();
+    const c = await client();
+    await c.query(`insert into "${schema}".schema_version (version) values ($1)`, [LATEST_VERSION + 1]);
+    const before = await c.query(`select count(*)::int as n from information_schema.columns where table_schema = $1`, [schema]);
+
+    const opening = openPostgresStore(TEST_PG, { schema, logger: quietLogger });
+    await expect(opening).rejects.toThrow(StoreError);
+    await expect(opening).rejects.toThrow(`written by a newer holdfast (schema version ${LATEST_VERSION + 1}`);
+    const after = await c.query(`select count(*)::int as n from information_schema.columns where table_schema = $1`, [schema]);
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+    const versions = await c.query(`select max(version) as v from "${schema}".schema_version`);
+    expect(versions.rows[0].v).toBe(LATEST_VERSION + 1);
+  });
+
+  it('takes the schema from the URL, validates it, and hides the password in its description', async () => {
+    const { schema } = await freshStore('url');
+    const store = await openPostgresStore(urlWithSchema(schema), { logger: quietLogger });
+    cleanups.push(() => store.close());
+    expect(store.description).toContain(`schema ${schema}`);
+    await expect(openPostgresStore(TEST_PG, { schema: 'Robert"; drop table x' })).rejects.toThrow(/Expected `schema` to be a lower-case identifier/);
+    await expect(openPostgresStore(urlWithSchema('9lives'))).rejects.toThrow(ValidationError);
+    const withPassword = new URL(urlWithSchema(schema));
+    withPassword.password = 'sekret';
+    const other = await openPostgresStore(withPassword.toString(), { logger: quietLogger });
+    cleanups.push(() => other.close());
+    expect(other.description).not.toContain('sekret');
+  });
+
+  it('fails to open with a clear StoreError when PostgreSQL is not there', async () => {
+    const url = new URL(TEST_PG);
+    url.port = '1'; // nothing listens on port 1
+    await expect(openPostgresStore(url.toString(), { logger: quietLogger })).rejects.toThrow(
+      /Cannot open the PostgreSQL store at .*Check that PostgreSQL is running/,
+    );
+  });
+
+  it('wakes a listener in another store on enqueue (NOTIFY on commit, payload = queue)', async () => {
+    const { store, schema } = await freshStore('notify');
+    const other = await openTestStore(schema);
+    cleanups.push(() => other.close());
+    const heard: string[] = [];
+    const unlisten = await other.listen!((queue) => heard.push(queue));
+    cleanups.push(unlisten);
+    await store.enqueue({ jobs: [newJob({ queue: 'images' })] });
+    await waitUntil(() => heard.includes('images'), 'the listener heard the enqueue');
+    // A rolled-back transactional enqueue notifies nobody.
+    const app = await client();
+    await app.query('begin');
+    await store.enqueue({ jobs: [newJob({ queue: 'ghost' })], connection: app });
+    await app.query('rollback');
+    await store.enqueue({ jobs: [newJob({ queue: 'after' })] });
+    await waitUntil(() => heard.includes('after'), 'the listener heard the later enqueue');
+    expect(heard).not.toContain('ghost');
+  });
+
+  it('LISTENs again after its connection is killed, and reports the queues with ready jobs', async () => {
+    const { store, schema } = await freshStore('relisten');
+    await store.enqueue({ jobs: [newJob({ queue: 'waiting' })] });
+    const heard: string[] = [];
+    const unlisten = await store.listen!((queue) => heard.push(queue));
+    cleanups.push(unlisten);
+    const admin = await client();
+    const killed = await admin.query(
+      `select pg_terminate_backend(pid) as ok from pg_stat_activity where query = $1 and datname = current_database()`,
+      [`listen "holdfast_${schema}"`],
+    );
+    expect(killed.rowCount).toBe(1);
+    // After reconnecting, notifications lost meanwhile are made up for: every ready queue is reported.
+    await waitUntil(() => heard.includes('waiting'), 'the listener reported the ready queue after reconnecting');
+    await store.enqueue({ jobs: [newJob({ queue: 'fresh' })] });
+    await waitUntil(() => heard.includes('fresh'), 'the listener hears new enqueues again');
+  });
+
+  it('retries a finish whose connection is killed mid-statement, and applies it once', async () => {
+    const { store, schema } = await freshStore('kill');
+    await store.enqueue({ jobs: [newJob(), newJob()] });
+    const claimed = await store.claim({ queues: ['q'], limit: 2, workerId: 'w1', leaseMs: 30_000 });
+    // Hold one job's row so the store's finish waits on the lock; then kill the waiting backend.
+    const holder = await client();
+    await holder.query('begin');
+    await holder.query(`select id from "${schema}".jobs where id = $1 for update`, [claimed[0]!.id]);
+    const finishing = store.finish({
+      ends: claimed.map((job) => ({ jobId: job.id, token: job.leaseToken, status: 'completed' as const, attemptOutcome: 'completed' as const, result: '1' })),
+    });
+    const admin = await client();
+    let killed = 0;
+    await waitUntil(async () => {
+      const result = await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where application_name = 'holdfast' and wait_event_type = 'Lock' and query like $1`,
+        [`%"${schema}".jobs%`],
+      );
+      killed += result.rowCount ?? 0;
+      return killed > 0;
+    }, 'the finish waits on the locked row');
+    await holder.query('rollback');
+    expect(await finishing).toEqual([true, true]);
+    expect((await store.countByQueueAndStatus()).map((row) => [row.status, row.count])).toEqual([['completed', 2]]);
+    const attempts = await Promise.all(claimed.map((job) => store.listAttempts(job.id)));
+    expect(attempts.map((list) => list.map((a) => a.outcome))).toEqual([['completed'], ['completed']]);
+  });
+});
