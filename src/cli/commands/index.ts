@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { registerCancel } from './cancel.js';
+import { registerDashboard } from './dashboard.js';
 import { registerDemo } from './demo.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerJobs } from './jobs.js';
@@ -24,5 +25,6 @@ export const commands: Registrar[] = [
   registerRetry,
   registerCancel,
   registerPurge,
+  registerDashboard,
   registerDemo,
 ];

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { JobQueue } from '../../client.js';
 import type { Job, JobLogger } from '../../types.js';
+import { startMetricsServer } from '../../metrics/server.js';
 import { formatDuration } from '../../util/duration.js';
 import { parseDurationArg, parseIntegerArg, parseNameArg } from '../args.js';
 import { withQueue } from '../context.js';
@@ -20,6 +21,8 @@ interface WorkFlags {
   backoffMax?: string;
   exitWhenEmpty?: boolean;
   quiet?: boolean;
+  metricsPort?: string;
+  metricsHost?: string;
 }
 
 export function registerWork(program: Command): void {
@@ -34,6 +37,8 @@ export function registerWork(program: Command): void {
     .option('--backoff-max <duration>', 'longest retry delay (default: 5m)')
     .option('--exit-when-empty', 'exit 0 once the queues hold no pending, running or retrying job')
     .option('--quiet', 'no line per finished job')
+    .option('--metrics-port <n>', 'serve Prometheus metrics at http://<metrics-host>:<n>/metrics')
+    .option('--metrics-host <address>', 'address for --metrics-port (default: 127.0.0.1)')
     .action(async (queueArgs: string[], flags: WorkFlags, command: Command) => {
       const queues = queueArgs.map((name) => parseNameArg(name, '<queue>'));
       if (flags.handler === undefined) throw new UsageError('work needs --handler <module>, e.g. --handler ./handler.js');
@@ -45,8 +50,15 @@ export function registerWork(program: Command): void {
       if (min !== undefined && max !== undefined && max < min) {
         throw new UsageError(`--backoff-max (${flags.backoffMax}) must be at least --backoff-min (${flags.backoffMin})`);
       }
+      const metricsPort = flags.metricsPort === undefined ? undefined : parseIntegerArg(flags.metricsPort, '--metrics-port', 0, 65_535);
       const handler = await loadHandler(flags.handler);
       await withQueue(command, async (queue) => {
+        // Started before the worker, so the metrics see its first jobs' events.
+        const metrics =
+          metricsPort === undefined
+            ? null
+            : await startMetricsServer(queue, { port: metricsPort, host: flags.metricsHost ?? '127.0.0.1' });
+        if (metrics) note(`holdfast: metrics at ${metrics.url}`);
         const quiet = flags.quiet === true;
         if (!quiet) reportJobs(queue);
         const executor = queue.work(queues, handler, {
@@ -61,7 +73,7 @@ export function registerWork(program: Command): void {
           const until = flags.exitWhenEmpty ? 'until they are empty' : 'until Ctrl-C';
           note(`holdfast: working on ${queues.join(', ')} (concurrency ${executor.concurrency}) ${until}`);
         }
-        await executor.done;
+        await executor.done.finally(() => metrics?.close());
       });
     });
 }
