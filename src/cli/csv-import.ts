@@ -90,6 +90,13 @@ export async function importCsv(queue: JobQueue, table: CsvTable, options: CsvIm
         problem(item.line, `empty key in column ${JSON.stringify(options.keyColumn)}`);
         continue;
       }
+      if (key.length > 200 || /[\u0000-\u001f]/.test(key)) {
+        problem(
+          item.line,
+          `key in column ${JSON.stringify(options.keyColumn)} must be at most 200 characters without line breaks or control characters, got ${JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}...` : key)}`,
+        );
+        continue;
+      }
       const enqueueItem: EnqueueItem = { queue: options.queue, payload: item.record, options: { ...jobOptions, key } };
       try {
         // Checked here, per row, so that one bad row is reported with its line (and can be skipped)
