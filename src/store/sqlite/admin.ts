@@ -19,7 +19,10 @@ function where(target: Target): { sql: string; args: string[] } {
 }
 
 /** Waiting jobs become cancelled at once; running ones are asked to stop (their worker sees it at its next heartbeat). */
-export function cancel(conn: Connection, target: Target): { cancelled: string[]; requested: string[] } {
+export function cancel(
+  conn: Connection,
+  target: Target,
+): { cancelled: string[]; requested: string[] } {
   const { sql, args } = where(target);
   return conn.immediate(() => {
     const now = Date.now();
@@ -100,7 +103,10 @@ export function retry(
 const TERMINAL = new Set<JobStatus>(['completed', 'failed', 'cancelled']);
 
 /** Deletes finished jobs (and their attempt history) that finished before the given time. */
-export function purge(conn: Connection, params: { finishedBefore: Date; statuses: JobStatus[] }): number {
+export function purge(
+  conn: Connection,
+  params: { finishedBefore: Date; statuses: JobStatus[] },
+): number {
   const statuses = params.statuses.filter((status) => TERMINAL.has(status));
   if (statuses.length === 0) return 0;
   const marks = statuses.map(() => '?').join(', ');

@@ -23,7 +23,11 @@ export function newBatchId(): string {
  * with the key in the batch this job names, is returned instead. The batch rule makes a re-run
  * of one CSV import resume it: rows already done are not enqueued again.
  */
-export function insertJob(conn: Connection, job: NewJob, now: number): { row: JobRow; existing: boolean } {
+export function insertJob(
+  conn: Connection,
+  job: NewJob,
+  now: number,
+): { row: JobRow; existing: boolean } {
   let batchId: string | null = null;
   if (job.batchName !== null) {
     conn.prepare(INSERT_BATCH).run(newBatchId(), job.batchName, job.queue, now);
@@ -85,12 +89,23 @@ export async function enqueueStream(
     const stage = conn.db.prepare(`INSERT INTO ${table} VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     const stageChunk = conn.db.transaction((jobs: NewJob[]) => {
       for (const job of jobs) {
-        stage.run(job.queue, job.key, job.payload, job.priority, job.maxAttempts, job.timeoutMs, job.runAt?.getTime() ?? null, job.batchName);
+        stage.run(
+          job.queue,
+          job.key,
+          job.payload,
+          job.priority,
+          job.maxAttempts,
+          job.timeoutMs,
+          job.runAt?.getTime() ?? null,
+          job.batchName,
+        );
       }
     });
     for await (const chunk of chunks) stageChunk(chunk);
 
-    const page = conn.db.prepare(`SELECT rowid AS seq, * FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT 1000`);
+    const page = conn.db.prepare(
+      `SELECT rowid AS seq, * FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT 1000`,
+    );
     return conn.immediate(() => {
       const now = Date.now();
       const counts = { inserted: 0, existing: 0 };

@@ -49,7 +49,9 @@ export function claim(
       const retrying = conn.prepare<Candidate>(READY_RETRYING).all(queue, now, params.limit);
       for (const row of retrying) candidates.push({ ...row, rank: 0 });
       if (retrying.length >= params.limit) continue;
-      for (const row of conn.prepare<Candidate>(READY_PENDING).all(queue, now, params.limit - retrying.length)) {
+      for (const row of conn
+        .prepare<Candidate>(READY_PENDING)
+        .all(queue, now, params.limit - retrying.length)) {
         candidates.push({ ...row, rank: 1 });
       }
     }
@@ -83,7 +85,9 @@ export function heartbeat(
     const lost: string[] = [];
     const cancelRequested: string[] = [];
     for (const lease of params.leases) {
-      const row = conn.prepare<{ cancel_requested: number }>(RENEW).get(expires, lease.jobId, lease.token);
+      const row = conn
+        .prepare<{ cancel_requested: number }>(RENEW)
+        .get(expires, lease.jobId, lease.token);
       if (!row) lost.push(lease.jobId);
       else if (row.cancel_requested) cancelRequested.push(lease.jobId);
     }
@@ -95,12 +99,17 @@ const SAVE_PROGRESS = `
   UPDATE jobs SET progress = ?, updated_at = ?
   WHERE id = ? AND status = 'running' AND lease_token = ?`;
 
-export function saveProgress(conn: Connection, updates: Array<Lease & { progress: JobProgress }>): void {
+export function saveProgress(
+  conn: Connection,
+  updates: Array<Lease & { progress: JobProgress }>,
+): void {
   if (updates.length === 0) return;
   conn.immediate(() => {
     const now = Date.now();
     for (const update of updates) {
-      conn.prepare(SAVE_PROGRESS).run(JSON.stringify(update.progress), now, update.jobId, update.token);
+      conn
+        .prepare(SAVE_PROGRESS)
+        .run(JSON.stringify(update.progress), now, update.jobId, update.token);
     }
   });
 }
@@ -141,7 +150,13 @@ export function finish(conn: Connection, ends: AttemptEnd[]): boolean[] {
       if (!applied) return false;
       conn
         .prepare(CLOSE_ATTEMPT)
-        .run(now, end.attemptOutcome, end.error?.message ?? null, end.error?.stack ?? null, end.jobId);
+        .run(
+          now,
+          end.attemptOutcome,
+          end.error?.message ?? null,
+          end.error?.stack ?? null,
+          end.jobId,
+        );
       return true;
     });
   });
@@ -155,7 +170,9 @@ const EXPIRED = `
 
 export function findExpiredLeases(conn: Connection, limit: number): ExpiredLease[] {
   const rows = conn
-    .prepare<Pick<JobRow, 'id' | 'lease_token' | 'queue' | 'attempts' | 'max_attempts' | 'round_start'>>(EXPIRED)
+    .prepare<
+      Pick<JobRow, 'id' | 'lease_token' | 'queue' | 'attempts' | 'max_attempts' | 'round_start'>
+    >(EXPIRED)
     .all(Date.now(), limit);
   return rows.map((row) => ({
     jobId: String(row.id),

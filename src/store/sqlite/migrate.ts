@@ -2,7 +2,8 @@ import { StoreError } from '../../errors.js';
 import type { Connection } from './connection.js';
 import { LATEST_VERSION, MIGRATIONS } from './schema.js';
 
-type Contents = { kind: 'empty' } | { kind: 'foreign'; tables: string[] } | { kind: 'holdfast'; version: number };
+type Contents =
+  { kind: 'empty' } | { kind: 'foreign'; tables: string[] } | { kind: 'holdfast'; version: number };
 
 /** What the file holds: nothing yet, someone else's tables, or holdfast's at some version. */
 export function inspect(conn: Connection): Contents {
@@ -47,7 +48,9 @@ export function migrate(conn: Connection, path: string): void {
       if (migration.version <= current) continue;
       conn.db.exec(migration.sql);
       conn.db
-        .prepare(`INSERT INTO holdfast_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+        .prepare(
+          `INSERT INTO holdfast_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        )
         .run(String(migration.version));
     }
   });

@@ -1,7 +1,14 @@
 import type { BatchRow, ListJobsParams, QueueStatusCount, ThroughputBucket } from '../store.js';
 import type { Attempt, Batch, Job, JobStatus } from '../../types.js';
 import type { Connection } from './connection.js';
-import { toAttempt, toBatch, toJob, type AttemptRow, type BatchRecord, type JobRow } from './rows.js';
+import {
+  toAttempt,
+  toBatch,
+  toJob,
+  type AttemptRow,
+  type BatchRecord,
+  type JobRow,
+} from './rows.js';
 
 export function getJob(conn: Connection, id: string): Job | null {
   const row = conn.prepare<JobRow>(`SELECT * FROM jobs WHERE id = ?`).get(id);
@@ -31,7 +38,10 @@ export function listJobs(conn: Connection, params: ListJobsParams): Job[] {
   // statement cache stays small.
   const sql = `SELECT * FROM jobs ${parts.length ? `WHERE ${parts.join(' AND ')}` : ''}
     ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
-  return conn.prepare<JobRow>(sql).all(...args, params.limit).map(toJob);
+  return conn
+    .prepare<JobRow>(sql)
+    .all(...args, params.limit)
+    .map(toJob);
 }
 
 export function listAttempts(conn: Connection, jobId: string): Attempt[] {
@@ -44,14 +54,18 @@ export function listAttempts(conn: Connection, jobId: string): Attempt[] {
 export function getBatch(conn: Connection, idOrName: string): Batch | null {
   // An id wins over a name that happens to look like one.
   const row = conn
-    .prepare<BatchRecord>(`SELECT * FROM batches WHERE id = @v OR name = @v ORDER BY id = @v DESC LIMIT 1`)
+    .prepare<BatchRecord>(
+      `SELECT * FROM batches WHERE id = @v OR name = @v ORDER BY id = @v DESC LIMIT 1`,
+    )
     .get({ v: idOrName });
   return row ? toBatch(row) : null;
 }
 
 export function countByQueueAndStatus(conn: Connection): QueueStatusCount[] {
   return conn
-    .prepare<QueueStatusCount>(`SELECT queue, status, count(*) AS count FROM jobs GROUP BY queue, status ORDER BY queue, status`)
+    .prepare<QueueStatusCount>(
+      `SELECT queue, status, count(*) AS count FROM jobs GROUP BY queue, status ORDER BY queue, status`,
+    )
     .all();
 }
 
@@ -68,7 +82,14 @@ export function oldestWaiting(conn: Connection): Array<{ queue: string; since: D
 
 export function listBatches(conn: Connection, batchId?: string): BatchRow[] {
   const rows = conn
-    .prepare<BatchRecord & { status: JobStatus | null; count: number; first_started: number | null; last_finished: number | null }>(
+    .prepare<
+      BatchRecord & {
+        status: JobStatus | null;
+        count: number;
+        first_started: number | null;
+        last_finished: number | null;
+      }
+    >(
       `SELECT b.id, b.name, b.queue, b.created_at, j.status, count(j.id) AS count,
               min(j.started_at) AS first_started, max(j.finished_at) AS last_finished
        FROM batches b LEFT JOIN jobs j ON j.batch_id = b.id
@@ -86,10 +107,16 @@ export function listBatches(conn: Connection, batchId?: string): BatchRow[] {
     }
     if (row.status === null) continue;
     batch.counts[row.status] = row.count;
-    if (row.first_started !== null && (!batch.firstStartedAt || row.first_started < batch.firstStartedAt.getTime())) {
+    if (
+      row.first_started !== null &&
+      (!batch.firstStartedAt || row.first_started < batch.firstStartedAt.getTime())
+    ) {
       batch.firstStartedAt = new Date(row.first_started);
     }
-    if (row.last_finished !== null && (!batch.lastFinishedAt || row.last_finished > batch.lastFinishedAt.getTime())) {
+    if (
+      row.last_finished !== null &&
+      (!batch.lastFinishedAt || row.last_finished > batch.lastFinishedAt.getTime())
+    ) {
       batch.lastFinishedAt = new Date(row.last_finished);
     }
   }
@@ -112,10 +139,17 @@ export function throughput(
        GROUP BY bucket ORDER BY bucket`,
     )
     .all(since, bucketMs, since, ...(params.queue === undefined ? [] : [params.queue]))
-    .map((row) => ({ at: new Date(since + row.bucket * bucketMs), completed: row.completed, failed: row.failed }));
+    .map((row) => ({
+      at: new Date(since + row.bucket * bucketMs),
+      completed: row.completed,
+      failed: row.failed,
+    }));
 }
 
-export function workersSeen(conn: Connection, since: Date): Array<{ workerId: string; lastSeen: Date }> {
+export function workersSeen(
+  conn: Connection,
+  since: Date,
+): Array<{ workerId: string; lastSeen: Date }> {
   return conn
     .prepare<{ worker_id: string; last_seen: number }>(
       `SELECT worker_id, max(started_at) AS last_seen FROM attempts WHERE started_at >= ?

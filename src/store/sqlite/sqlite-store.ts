@@ -24,7 +24,11 @@ import * as queries from './queries.js';
  * transaction) before the event loop moves on, so no two methods of one store interleave.
  */
 export class SqliteStore implements Store {
-  readonly capabilities: StoreCapabilities = { listenNotify: false, changeToken: true, skipLocked: false };
+  readonly capabilities: StoreCapabilities = {
+    listenNotify: false,
+    changeToken: true,
+    skipLocked: false,
+  };
   readonly description: string;
   readonly #conn: Connection;
   readonly #dataVersion: Database.Statement;
@@ -45,7 +49,9 @@ export class SqliteStore implements Store {
     return enqueue.enqueueJobs(this.#conn, params.jobs);
   }
 
-  async enqueueStream(params: { chunks: AsyncIterable<NewJob[]> }): Promise<{ inserted: number; existing: number }> {
+  async enqueueStream(params: {
+    chunks: AsyncIterable<NewJob[]>;
+  }): Promise<{ inserted: number; existing: number }> {
     return enqueue.enqueueStream(this.#conn, params.chunks);
   }
 
@@ -65,11 +71,19 @@ export class SqliteStore implements Store {
     return queries.getBatch(this.#conn, idOrName);
   }
 
-  async claim(params: { queues: string[]; limit: number; workerId: string; leaseMs: number }): Promise<ClaimedJob[]> {
+  async claim(params: {
+    queues: string[];
+    limit: number;
+    workerId: string;
+    leaseMs: number;
+  }): Promise<ClaimedJob[]> {
     return leases.claim(this.#conn, params);
   }
 
-  async heartbeat(params: { leases: Lease[]; leaseMs: number }): Promise<{ lost: string[]; cancelRequested: string[] }> {
+  async heartbeat(params: {
+    leases: Lease[];
+    leaseMs: number;
+  }): Promise<{ lost: string[]; cancelRequested: string[] }> {
     return leases.heartbeat(this.#conn, params);
   }
 
@@ -85,11 +99,18 @@ export class SqliteStore implements Store {
     return leases.findExpiredLeases(this.#conn, params.limit);
   }
 
-  async cancel(params: { jobId?: string; batchId?: string }): Promise<{ cancelled: string[]; requested: string[] }> {
+  async cancel(params: {
+    jobId?: string;
+    batchId?: string;
+  }): Promise<{ cancelled: string[]; requested: string[] }> {
     return admin.cancel(this.#conn, params);
   }
 
-  async retry(params: { jobId?: string; queue?: string; batchId?: string }): Promise<{ retried: string[]; skipped: string[] }> {
+  async retry(params: {
+    jobId?: string;
+    queue?: string;
+    batchId?: string;
+  }): Promise<{ retried: string[]; skipped: string[] }> {
     return admin.retry(this.#conn, params);
   }
 
@@ -109,7 +130,11 @@ export class SqliteStore implements Store {
     return queries.listBatches(this.#conn, params.batchId);
   }
 
-  async throughput(params: { since: Date; bucketMs: number; queue?: string }): Promise<ThroughputBucket[]> {
+  async throughput(params: {
+    since: Date;
+    bucketMs: number;
+    queue?: string;
+  }): Promise<ThroughputBucket[]> {
     return queries.throughput(this.#conn, params);
   }
 
@@ -120,6 +145,21 @@ export class SqliteStore implements Store {
   /** `PRAGMA data_version`: changes when another connection commits; costs about 1 µs, so idle workers poll it every 10 ms. */
   changeToken(): number {
     return this.#dataVersion.get() as number;
+  }
+
+  /** The connection's actual settings, read back from SQLite (for tests and `holdfast status`). */
+  settings(): {
+    journalMode: string;
+    synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+    busyTimeoutMs: number;
+  } {
+    const db = this.#conn.db;
+    const synchronous = db.pragma('synchronous', { simple: true }) as number;
+    return {
+      journalMode: String(db.pragma('journal_mode', { simple: true })),
+      synchronous: (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[synchronous] ?? 'OFF',
+      busyTimeoutMs: db.pragma('busy_timeout', { simple: true }) as number,
+    };
   }
 
   async close(): Promise<void> {
