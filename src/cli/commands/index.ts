@@ -8,6 +8,7 @@ import { registerDashboard } from './dashboard.js';
 import { registerDemo } from './demo.js';
 import { registerEnqueue } from './enqueue.js';
 import { registerJobs } from './jobs.js';
+import { registerMigrateStore } from './migrate-store.js';
 import { registerPurge } from './purge.js';
 import { registerRetry } from './retry.js';
 import { registerShow } from './show.js';
@@ -26,5 +27,6 @@ export const commands: Registrar[] = [
   registerCancel,
   registerPurge,
   registerDashboard,
+  registerMigrateStore,
   registerDemo,
 ];

@@ -10,6 +10,7 @@ import type {
   QueueStatusCount,
   Store,
   StoreCapabilities,
+  StoreRows,
   ThroughputBucket,
 } from '../store.js';
 import type { Attempt, Batch, EnqueueResult, Job, JobProgress, JobStatus } from '../../types.js';
@@ -18,6 +19,7 @@ import { Connection } from './connection.js';
 import * as enqueue from './enqueue.js';
 import * as leases from './leases.js';
 import * as queries from './queries.js';
+import * as transfer from './transfer.js';
 
 /**
  * The SQLite Store. better-sqlite3 is synchronous: each method runs to completion (one
@@ -140,6 +142,15 @@ export class SqliteStore implements Store {
 
   async workersSeen(params: { since: Date }): Promise<Array<{ workerId: string; lastSeen: Date }>> {
     return queries.workersSeen(this.#conn, params.since);
+  }
+
+  /** For migrate-store (see transfer.ts). */
+  async exportRows(params: { afterId: string | null; limit: number }): Promise<StoreRows> {
+    return transfer.exportRows(this.#conn, params);
+  }
+
+  async importRows(rows: StoreRows): Promise<{ batches: number; jobs: number; attempts: number }> {
+    return transfer.importRows(this.#conn, rows);
   }
 
   /** `PRAGMA data_version`: changes when another connection commits; costs about 1 µs, so idle workers poll it every 10 ms. */
