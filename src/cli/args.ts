@@ -6,6 +6,7 @@ import { JOB_STATUSES } from '../states.js';
 import type { JobStatus } from '../types.js';
 import { parseDuration } from '../util/duration.js';
 import { UsageError } from './errors.js';
+import { jsonErrorPosition } from './json-position.js';
 
 export function parseIntegerArg(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const range = max === Number.MAX_SAFE_INTEGER ? `from ${min} and up` : `from ${min} to ${max}`;
@@ -36,10 +37,11 @@ export function parseStatusArg(value: string, flag: string, allowed: readonly Jo
 export function parseJsonArg(value: string, flag: string): unknown {
   try {
     return JSON.parse(value);
-  } catch (error) {
-    // V8's message carries the position ("... in JSON at position 7"), which is what the user needs.
+  } catch {
+    const position = Math.max(0, jsonErrorPosition(value));
+    const near = position >= value.length ? 'at the end' : `at ${JSON.stringify(value.slice(position, position + 12))}`;
     throw new UsageError(
-      `${flag} is not valid JSON: ${(error as Error).message}; quote it for the shell, e.g. ${flag} '{"to":"ada@example.com"}'`,
+      `${flag} is not valid JSON: error at position ${position} (${near}); quote it for the shell, e.g. ${flag} '{"to":"ada@example.com"}'`,
     );
   }
 }

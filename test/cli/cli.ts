@@ -1,0 +1,61 @@
+/** Helpers for the CLI tests: run the built `holdfast` on a database in a temp folder. */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { runCli, type RunResult } from '../helpers/processes.js';
+import { tempDir } from '../helpers/tmp.js';
+
+export interface Sandbox {
+  dir: string;
+  db: string;
+  /** Runs `holdfast --db <db> ...args` with the sandbox as working directory. */
+  run(...args: string[]): Promise<RunResult>;
+  /** Like run, but expects exit 0 and returns stdout. */
+  ok(...args: string[]): Promise<string>;
+  /** Total jobs per status, from `status --json`. */
+  counts(): Promise<Record<string, number>>;
+}
+
+export function sandbox(): Sandbox {
+  const dir = tempDir('holdfast-cli-');
+  const db = join(dir, 'queue.db');
+  const env = { ...process.env, HOLDFAST_DEBUG: '' };
+  delete env.HOLDFAST_DB;
+  const run = (...args: string[]) => runCli(['--db', db, ...args], { cwd: dir, env });
+  const ok = async (...args: string[]) => {
+    const result = await run(...args);
+    expect(result, `holdfast ${args.join(' ')}`).toMatchObject({ code: 0, stderr: expect.any(String) });
+    return result.stdout;
+  };
+  const counts = async () => {
+    const status = JSON.parse(await ok('status', '--json')) as { queues: Record<string, Record<string, number>> };
+    const totals: Record<string, number> = { all: 0 };
+    for (const queue of Object.values(status.queues)) {
+      for (const [name, count] of Object.entries(queue)) {
+        totals[name] = (totals[name] ?? 0) + count;
+        totals.all! += count;
+      }
+    }
+    return totals;
+  };
+  return { dir, db, run, ok, counts };
+}
+
+/** A failed run as the CLI contract wants it: the exit code, one `holdfast:` line, no stack, nothing on stdout. */
+export function expectOneLineError(result: RunResult, code: number, pattern: RegExp): void {
+  expect(result.code, result.stderr).toBe(code);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^holdfast: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+/** Content hash of a file (and its -wal), to show a failed command changed nothing. */
+export function fingerprint(path: string): string {
+  const hash = createHash('sha256');
+  for (const file of [path, `${path}-wal`]) if (existsSync(file)) hash.update(readFileSync(file));
+  return hash.digest('hex');
+}
