@@ -27,12 +27,9 @@ export function insertJob(
   conn: Connection,
   job: NewJob,
   now: number,
+  batchIds: Map<string, string>,
 ): { row: JobRow; existing: boolean } {
-  let batchId: string | null = null;
-  if (job.batchName !== null) {
-    conn.prepare(INSERT_BATCH).run(newBatchId(), job.batchName, job.queue, now);
-    batchId = conn.prepare(BATCH_ID_BY_NAME).pluck().get(job.batchName) as string;
-  }
+  const batchId = job.batchName === null ? null : batchIdFor(conn, job, now, batchIds);
   if (job.key !== null) {
     const active = conn.prepare<JobRow>(FIND_ACTIVE_BY_KEY).get(job.queue, job.key);
     if (active) return { row: active, existing: true };
@@ -58,11 +55,29 @@ export function insertJob(
   return { row, existing: false };
 }
 
+/** Get-or-create by name; `batchIds` caches names seen in this transaction (a CSV import names one batch on every row). */
+function batchIdFor(
+  conn: Connection,
+  job: NewJob,
+  now: number,
+  batchIds: Map<string, string>,
+): string {
+  const name = job.batchName!;
+  let id = batchIds.get(name);
+  if (id === undefined) {
+    conn.prepare(INSERT_BATCH).run(newBatchId(), name, job.queue, now);
+    id = conn.prepare(BATCH_ID_BY_NAME).pluck().get(name) as string;
+    batchIds.set(name, id);
+  }
+  return id;
+}
+
 export function enqueueJobs(conn: Connection, jobs: NewJob[]): EnqueueResult[] {
   return conn.immediate(() => {
     const now = Date.now();
+    const batchIds = new Map<string, string>();
     return jobs.map((job) => {
-      const { row, existing } = insertJob(conn, job, now);
+      const { row, existing } = insertJob(conn, job, now, batchIds);
       return { job: toJob(row), existing };
     });
   });
@@ -108,6 +123,7 @@ export async function enqueueStream(
     );
     return conn.immediate(() => {
       const now = Date.now();
+      const batchIds = new Map<string, string>();
       const counts = { inserted: 0, existing: 0 };
       let after = 0;
       for (;;) {
@@ -124,7 +140,7 @@ export async function enqueueStream(
             runAt: staged.run_at === null ? null : new Date(staged.run_at),
             batchName: staged.batch_name,
           };
-          if (insertJob(conn, job, now).existing) counts.existing++;
+          if (insertJob(conn, job, now, batchIds).existing) counts.existing++;
           else counts.inserted++;
         }
         after = rows[rows.length - 1]!.seq;
