@@ -17,6 +17,7 @@ export class HandlerLoadError extends Error {
 }
 
 export async function loadHandler(spec: string, cwd = process.cwd()): Promise<JobHandler> {
+  if (spec.startsWith('builtin:')) return loadBuiltin(spec);
   const path = resolve(cwd, spec);
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new UsageError(`--handler: no file at ${path}; give the path of a .js, .mjs or .ts module whose default export is the handler`);
@@ -46,4 +47,14 @@ export async function loadHandler(spec: string, cwd = process.cwd()): Promise<Jo
     );
   }
   return handler as JobHandler;
+}
+
+/** `builtin:extract-images[?options]`: a handler that ships with holdfast (see integrations/images/builtin.ts). */
+async function loadBuiltin(spec: string): Promise<JobHandler> {
+  const { builtinHandler } = await import('../integrations/images/builtin.js');
+  try {
+    return builtinHandler(spec);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

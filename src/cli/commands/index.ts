@@ -7,6 +7,7 @@ import { registerCancel } from './cancel.js';
 import { registerDashboard } from './dashboard.js';
 import { registerDemo } from './demo.js';
 import { registerEnqueue } from './enqueue.js';
+import { registerExtractImages } from './extract-images.js';
 import { registerJobs } from './jobs.js';
 import { registerMigrateStore } from './migrate-store.js';
 import { registerPurge } from './purge.js';
@@ -29,4 +30,5 @@ export const commands: Registrar[] = [
   registerDashboard,
   registerMigrateStore,
   registerDemo,
+  registerExtractImages,
 ];
