@@ -215,7 +215,7 @@ export interface Store {
   purge(params: { finishedBefore: Date; statuses: JobStatus[] }): Promise<number>;
 
   countByQueueAndStatus(): Promise<QueueStatusCount[]>;
-  /** Created time of the oldest ready (due pending/retrying) job per queue. */
+  /** Earliest due time (run_at) of the ready (due pending/retrying) jobs, per queue: how long the oldest has waited. */
   oldestWaiting(): Promise<Array<{ queue: string; since: Date }>>;
   listBatches(params: { batchId?: string }): Promise<BatchRow[]>;
   throughput(params: { since: Date; bucketMs: number; queue?: string }): Promise<ThroughputBucket[]>;
