@@ -19,6 +19,8 @@ interface WorkFlags {
   lease?: string;
   backoffMin?: string;
   backoffMax?: string;
+  shutdownGrace?: string;
+  pollInterval?: string;
   exitWhenEmpty?: boolean;
   quiet?: boolean;
   metricsPort?: string;
@@ -35,6 +37,8 @@ export function registerWork(program: Command): void {
     .option('--lease <duration>', 'lease of a claimed job, renewed while it runs (default: 30s)')
     .option('--backoff-min <duration>', 'first retry delay (default: 1s)')
     .option('--backoff-max <duration>', 'longest retry delay (default: 5m)')
+    .option('--shutdown-grace <duration>', 'on SIGINT/SIGTERM, time running jobs get to finish before they are handed back (default: 10s)')
+    .option('--poll-interval <duration>', 'how often an idle worker looks for due jobs when nothing woke it (default: 1s)')
     .option('--exit-when-empty', 'exit 0 once the queues hold no pending, running or retrying job')
     .option('--quiet', 'no line per finished job')
     .option('--metrics-port <n>', 'serve Prometheus metrics at http://<metrics-host>:<n>/metrics')
@@ -50,6 +54,10 @@ export function registerWork(program: Command): void {
       if (min !== undefined && max !== undefined && max < min) {
         throw new UsageError(`--backoff-max (${flags.backoffMax}) must be at least --backoff-min (${flags.backoffMin})`);
       }
+      const shutdownGrace =
+        flags.shutdownGrace === undefined ? undefined : parseDurationArg(flags.shutdownGrace, '--shutdown-grace');
+      const pollInterval = flags.pollInterval === undefined ? undefined : parseDurationArg(flags.pollInterval, '--poll-interval');
+      if (pollInterval !== undefined && pollInterval < 1) throw new UsageError('--poll-interval must be at least 1ms');
       const metricsPort = flags.metricsPort === undefined ? undefined : parseIntegerArg(flags.metricsPort, '--metrics-port', 0, 65_535);
       const handler = await loadHandler(flags.handler);
       await withQueue(command, async (queue) => {
@@ -64,6 +72,8 @@ export function registerWork(program: Command): void {
         const executor = queue.work(queues, handler, {
           ...(concurrency !== undefined ? { concurrency } : {}),
           ...(lease !== undefined ? { lease } : {}),
+          ...(shutdownGrace !== undefined ? { shutdownGrace } : {}),
+          ...(pollInterval !== undefined ? { pollInterval } : {}),
           backoff: { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) },
           exitWhenEmpty: flags.exitWhenEmpty === true,
           handleSignals: true,
