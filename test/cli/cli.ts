@@ -3,8 +3,29 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { runCli, type RunResult } from '../helpers/processes.js';
+import { CLI, runCli, spawnTracked, type RunResult } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
+
+/**
+ * The CLI under test: the built dist/cli/main.js, or HOLDFAST_CLI when set. Several engineers
+ * rebuild dist/ (rm -rf first) while others test; a private build named by HOLDFAST_CLI keeps a
+ * test run from failing with "Cannot find module" halfway.
+ */
+export const cliPath = process.env.HOLDFAST_CLI ?? CLI;
+
+/** `runCli`, on `cliPath`. */
+export function holdfast(args: string[], options: Parameters<typeof runCli>[1] = {}): Promise<RunResult> {
+  if (cliPath === CLI) return runCli(args, options);
+  return new Promise((resolve, reject) => {
+    const child = spawnTracked(process.execPath, [cliPath, ...args], options);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
 
 export interface Sandbox {
   dir: string;
@@ -22,7 +43,7 @@ export function sandbox(): Sandbox {
   const db = join(dir, 'queue.db');
   const env = { ...process.env, HOLDFAST_DEBUG: '' };
   delete env.HOLDFAST_DB;
-  const run = (...args: string[]) => runCli(['--db', db, ...args], { cwd: dir, env });
+  const run = (...args: string[]) => holdfast(['--db', db, ...args], { cwd: dir, env });
   const ok = async (...args: string[]) => {
     const result = await run(...args);
     expect(result, `holdfast ${args.join(' ')}`).toMatchObject({ code: 0, stderr: expect.any(String) });
