@@ -50,7 +50,7 @@ export class PostgresStore implements Store {
   #closed = false;
 
   constructor(pool: pg.Pool, config: PostgresConfig, log: Logger) {
-    this.description = `postgres:${config.description}`;
+    this.description = config.description;
     this.schema = config.schema;
     this.#s = `"${config.schema}"`;
     this.#channel = channelFor(config.schema);
