@@ -63,7 +63,11 @@ export function jobProgressBar(progress: JobProgress | null): SafeHtml {
     <span class="muted">${progress.current}/${progress.total}${progress.message ? ` · ${progress.message}` : ''}</span>`;
 }
 
-/** Completed and failed jobs per bucket over the last hour, as two lines; rendered on the server. */
+/**
+ * Completed (green) and failed (red, stacked on top) jobs per bucket over the last hour, as
+ * SVG bars rendered on the server: bars, not lines, because a queue's throughput is often
+ * sparse (a batch an hour), and a lone spike reads better as a bar.
+ */
 export function throughputChart(buckets: ThroughputBucket[], since: Date, bucketMs: number, count: number): SafeHtml {
   const completed = new Array<number>(count).fill(0);
   const failed = new Array<number>(count).fill(0);
@@ -73,23 +77,31 @@ export function throughputChart(buckets: ThroughputBucket[], since: Date, bucket
     completed[index]! += bucket.completed;
     failed[index]! += bucket.failed;
   }
-  const max = Math.max(1, ...completed, ...failed);
-  const [w, h, left, bottom] = [720, 140, 36, 18];
-  const step = (w - left) / Math.max(1, count - 1);
-  const points = (values: number[]) =>
-    values.map((v, i) => `${(left + i * step).toFixed(1)},${(h - bottom - (v / max) * (h - bottom - 8)).toFixed(1)}`).join(' ');
+  const max = Math.max(1, ...completed.map((c, i) => c + failed[i]!));
+  const [w, h, left, bottom, top] = [1100, 140, 44, 18, 8];
+  const plot = h - bottom - top;
+  const step = (w - left) / count;
+  const bars = completed.map((c, i) => {
+    const x = (left + i * step + 1).toFixed(1);
+    const width = Math.max(1, step - 2).toFixed(1);
+    const hc = (c / max) * plot;
+    const hf = (failed[i]! / max) * plot;
+    return html`${c > 0 && html`<rect class="completed" x="${x}" y="${(h - bottom - hc).toFixed(1)}" width="${width}" height="${hc.toFixed(1)}"><title>${c} completed</title></rect>`}${
+      failed[i]! > 0 &&
+      html`<rect class="failed" x="${x}" y="${(h - bottom - hc - hf).toFixed(1)}" width="${width}" height="${hf.toFixed(1)}"><title>${failed[i]} failed</title></rect>`
+    }`;
+  });
   const totalCompleted = completed.reduce((a, b) => a + b, 0);
   const totalFailed = failed.reduce((a, b) => a + b, 0);
   const minutes = Math.round((count * bucketMs) / 60_000);
-  return html`<svg class="chart" viewBox="0 0 ${w} ${h}" width="100%" height="${h}" role="img"
+  return html`<svg class="chart" viewBox="0 0 ${w} ${h}" width="100%" role="img"
     aria-label="${totalCompleted} completed and ${totalFailed} failed in the last ${minutes} minutes"
     data-completed="${totalCompleted}" data-failed="${totalFailed}">
     <line class="axis" x1="${left}" y1="${h - bottom}" x2="${w}" y2="${h - bottom}"></line>
-    <line class="axis" x1="${left}" y1="8" x2="${left}" y2="${h - bottom}"></line>
-    <text x="2" y="14">${max}</text><text x="2" y="${h - bottom}">0</text>
-    <text x="${left}" y="${h - 4}">-${minutes}m</text><text x="${w - 28}" y="${h - 4}">now</text>
-    <polyline class="line-completed" points="${points(completed)}"></polyline>
-    <polyline class="line-failed" points="${points(failed)}"></polyline>
+    <line class="axis" x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}"></line>
+    <text x="2" y="${top + 8}">${formatCount(max)}</text><text x="2" y="${h - bottom}">0</text>
+    <text x="${left}" y="${h - 4}">-${minutes}m</text><text x="${w - 24}" y="${h - 4}">now</text>
+    ${bars}
   </svg>
   <div class="legend"><span><i class="dot completed"></i>completed ${formatCount(totalCompleted)}</span><span><i class="dot failed"></i>failed ${formatCount(totalFailed)}</span><span class="muted">per ${formatDuration(bucketMs)}</span></div>`;
 }

@@ -10,7 +10,7 @@ header.top a.brand { font-weight:700; color:#fff; }
 header.top .right { margin-left:auto; color:#aab4c5; font-size:12px; }
 main { padding:16px 20px 40px; max-width:1200px; }
 h1 { font-size:20px; margin:4px 0 12px; overflow-wrap:anywhere; }
-h2 { font-size:16px; margin:22px 0 8px; }
+h2 { font-size:16px; margin:22px 0 8px; } .card > h2:first-child { margin-top:0; }
 a { color:var(--accent); }
 .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 14px; margin-bottom:14px; }
 table { border-collapse:collapse; width:100%; background:var(--card); }
@@ -29,7 +29,8 @@ svg .waiting { fill:#d5dae1; } svg .track { fill:#eef0f3; }
 svg .line-completed { stroke:var(--completed); fill:none; stroke-width:2; }
 svg .line-failed { stroke:var(--failed); fill:none; stroke-width:2; }
 svg .axis { stroke:var(--line); stroke-width:1; } svg text { fill:var(--muted); font-size:10px; }
-svg.bar { display:block; }
+svg.bar { display:block; } svg.chart { display:block; height:auto; max-height:160px; }
+svg.chart rect.completed { fill:var(--completed); } svg.chart rect.failed { fill:var(--failed); }
 .flash { padding:10px 12px; border-radius:6px; margin-bottom:14px; border:1px solid; }
 .flash.ok { background:#eaf7ef; border-color:#b7e1c6; } .flash.error { background:#fdeeee; border-color:#f2c0c0; }
 .flash.info { background:#eef3fd; border-color:#c3d3f5; }
@@ -38,7 +39,7 @@ form.inline { display:inline; }
 button, .button { font:inherit; padding:5px 12px; border-radius:6px; border:1px solid var(--line); background:#fff; cursor:pointer; text-decoration:none; color:var(--fg); display:inline-block; }
 button.danger, .button.danger { border-color:#f2c0c0; color:#a12b2b; } button.primary { background:var(--accent); color:#fff; border-color:var(--accent); }
 button:disabled { opacity:.6; cursor:default; }
-input[type=text], input[type=password], input[type=search] { font:inherit; padding:5px 8px; border:1px solid var(--line); border-radius:6px; }
+input[type=text], input[type=password], input[type=search] { min-width:220px; font:inherit; padding:5px 8px; border:1px solid var(--line); border-radius:6px; }
 .actions { display:flex; gap:8px; flex-wrap:wrap; margin:8px 0 14px; }
 dl.meta { display:grid; grid-template-columns:160px 1fr; gap:4px 12px; margin:0; } dl.meta dt { color:var(--muted); } dl.meta dd { margin:0; overflow-wrap:anywhere; }
 .pager { margin-top:10px; display:flex; gap:14px; }

@@ -47,7 +47,7 @@ export function jobRows(ctx: PageContext, jobs: Job[]): SafeHtml {
 export function jobListPage(ctx: PageContext, view: JobListView): SafeHtml {
   const { filter } = view;
   const base = { key: filter.key, order: filter.order === 'desc' ? 'desc' : undefined };
-  const tabs = html`<nav class="filters" aria-label="Filter by status">
+  const tabs = html`<nav class="filters" id="job-filters" data-live aria-label="Filter by status">
     <a class="${filter.status ? '' : 'current'}" href="${href(ctx, view.path, base)}">all</a>
     ${JOB_STATUSES.map(
       (status) =>
@@ -57,7 +57,7 @@ export function jobListPage(ctx: PageContext, view: JobListView): SafeHtml {
     )}</nav>`;
   const search = html`<form method="get" action="${href(ctx, view.path)}" class="actions">
     ${filter.status && html`<input type="hidden" name="status" value="${filter.status}">`}
-    <input type="search" name="key" value="${filter.key ?? ''}" placeholder="exact key, e.g. the address" aria-label="Key">
+    <input type="search" name="key" value="${filter.key ?? ''}" placeholder="exact key, e.g. the address" aria-label="Key" size="36">
     <button type="submit">Search</button>
     ${filter.key && html`<a class="button" href="${href(ctx, view.path, { status: filter.status })}">Clear</a>`}
   </form>`;

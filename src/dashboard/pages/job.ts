@@ -28,8 +28,8 @@ export function jobPage(ctx: PageContext, job: Job, attempts: Attempt[]): SafeHt
   const path = `/jobs/${segment(job.id)}`;
   const canRetry = job.status === 'failed' || job.status === 'cancelled';
   const canCancel = !isTerminal(job.status) && !job.cancelRequested;
-  const body = html`<h1>Job ${job.id} ${badge(job.status)}</h1>
-  <section id="job-detail" data-live>
+  const body = html`<section id="job-detail" data-live>
+    <h1>Job ${job.id} ${badge(job.status)}</h1>
     ${!ctx.readOnly &&
     (canRetry || canCancel) &&
     html`<div class="actions">

@@ -42,6 +42,7 @@ export function page(ctx: PageContext, options: { title: string; body: HtmlValue
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${options.title} · holdfast</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${ctx.base}/assets/dashboard.css">
 <script src="${ctx.base}/assets/dashboard.js" defer></script>
 </head>
