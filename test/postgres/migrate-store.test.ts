@@ -17,7 +17,12 @@ afterEach(async () => {
 });
 
 async function claim(store: Store, queue: string, leaseMs = 30_000): Promise<ClaimedJob> {
-  const [job] = await store.claim({ queues: [queue], limit: 1, workerId: 'old-host:1:abc', leaseMs });
+  const [job] = await store.claim({
+    queues: [queue],
+    limit: 1,
+    workerId: 'old-host:1:abc',
+    leaseMs,
+  });
   return job!;
 }
 
@@ -33,35 +38,89 @@ async function seedSqlite(db: string): Promise<void> {
       { queue: 'drop', payload: { n: 4 } },
       { queue: 'dead', payload: { n: 5 } },
       { queue: 'back', payload: { n: 6 }, options: { priority: 3 } },
-      { queue: 'wait', payload: { n: 7, text: 'ünïcode ✓' }, options: { key: 'k7', batch: 'import-2', timeout: '5s' } },
+      {
+        queue: 'wait',
+        payload: { n: 7, text: 'ünïcode ✓' },
+        options: { key: 'k7', batch: 'import-2', timeout: '5s' },
+      },
     ]);
     const done = await claim(store, 'done');
-    await store.saveProgress({ updates: [{ jobId: done.id, token: done.leaseToken, progress: { current: 3, total: 4, message: 'images' } }] });
-    await store.finish({ ends: [{ jobId: done.id, token: done.leaseToken, status: 'completed', attemptOutcome: 'completed', result: '{"images":4}' }] });
+    await store.saveProgress({
+      updates: [
+        {
+          jobId: done.id,
+          token: done.leaseToken,
+          progress: { current: 3, total: 4, message: 'images' },
+        },
+      ],
+    });
+    await store.finish({
+      ends: [
+        {
+          jobId: done.id,
+          token: done.leaseToken,
+          status: 'completed',
+          attemptOutcome: 'completed',
+          result: '{"images":4}',
+        },
+      ],
+    });
 
     for (const status of ['retrying', 'failed'] as const) {
       const bad = await claim(store, 'bad');
       await store.finish({
-        ends: [{ jobId: bad.id, token: bad.leaseToken, status, attemptOutcome: 'failed', runAt: new Date(), error: { message: `HTTP 503 (${status})`, stack: 'Error: HTTP 503\n    at fetch' } }],
+        ends: [
+          {
+            jobId: bad.id,
+            token: bad.leaseToken,
+            status,
+            attemptOutcome: 'failed',
+            runAt: new Date(),
+            error: { message: `HTTP 503 (${status})`, stack: 'Error: HTTP 503\n    at fetch' },
+          },
+        ],
       });
     }
     const later = await claim(store, 'later');
     await store.finish({
-      ends: [{ jobId: later.id, token: later.leaseToken, status: 'retrying', attemptOutcome: 'retrying', runAt: new Date(Date.now() + 3_600_000), error: { message: 'flaky', stack: null } }],
+      ends: [
+        {
+          jobId: later.id,
+          token: later.leaseToken,
+          status: 'retrying',
+          attemptOutcome: 'retrying',
+          runAt: new Date(Date.now() + 3_600_000),
+          error: { message: 'flaky', stack: null },
+        },
+      ],
     });
     await store.cancel({ jobId: (await store.listJobs({ queue: 'drop', limit: 1 }))[0]!.id });
     // A worker that died: running, lease expired.
     const dead = await claim(store, 'dead', 1);
-    await waitUntil(async () => (await store.now()).getTime() > dead.leaseExpiresAt!.getTime() + 2, 'the dead worker’s lease expired');
+    await waitUntil(
+      async () => (await store.now()).getTime() > dead.leaseExpiresAt!.getTime() + 2,
+      'the dead worker’s lease expired',
+    );
     // A graceful shutdown handed this one back: an interrupted attempt, not counted.
     const back = await claim(store, 'back');
-    await store.finish({ ends: [{ jobId: back.id, token: back.leaseToken, status: 'pending', attemptOutcome: 'interrupted' }] });
+    await store.finish({
+      ends: [
+        {
+          jobId: back.id,
+          token: back.leaseToken,
+          status: 'pending',
+          attemptOutcome: 'interrupted',
+        },
+      ],
+    });
   } finally {
     await queue.close();
   }
 }
 
-async function everything(store: Store): Promise<{ jobs: Job[]; attempts: unknown[]; batches: unknown[] }> {
+async function everything(
+  store: Store,
+): Promise<{ jobs: Job[]; attempts: unknown[]; batches: unknown[] }> {
   const jobs = await store.listJobs({ limit: 1_000 });
   const attempts = await Promise.all(jobs.map((job) => store.listAttempts(job.id)));
   const batches = await store.listBatches({});
@@ -76,7 +135,15 @@ describe('holdfast migrate-store (SQLite -> PostgreSQL)', () => {
     const schema = randomSchema('mig');
     cleanups.push(() => dropSchema(schema));
 
-    const first = await runCli(['migrate-store', '--from', db, '--to', TEST_PG, '--schema', schema]);
+    const first = await runCli([
+      'migrate-store',
+      '--from',
+      db,
+      '--to',
+      TEST_PG,
+      '--schema',
+      schema,
+    ]);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('jobs:     7 copied, 0 already there');
@@ -90,24 +157,48 @@ describe('holdfast migrate-store (SQLite -> PostgreSQL)', () => {
     const source = await everything(sqlite.store);
     const target = await everything(pg);
     expect(target).toEqual(source);
-    expect(new Set(source.jobs.map((job) => job.status))).toEqual(new Set(['pending', 'running', 'retrying', 'completed', 'failed', 'cancelled']));
+    expect(new Set(source.jobs.map((job) => job.status))).toEqual(
+      new Set(['pending', 'running', 'retrying', 'completed', 'failed', 'cancelled']),
+    );
     expect(source.attempts.flat().length).toBe(6);
 
-    const again = await runCli(['migrate-store', '--from', db, '--to', `${TEST_PG}?schema=${schema}`]);
+    const again = await runCli([
+      'migrate-store',
+      '--from',
+      db,
+      '--to',
+      `${TEST_PG}?schema=${schema}`,
+    ]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('jobs:     0 copied, 7 already there');
     expect(again.stdout).toContain('attempts: 0 copied');
     expect(await everything(pg)).toEqual(source);
 
     // The sequence moved past the copied ids, and the key rule holds on the copied data.
-    const [fresh, keyed] = await pg.enqueue({ jobs: [newJob({ queue: 'new' }), newJob({ queue: 'wait', key: 'k7' })] });
-    expect(Number(fresh!.job.id)).toBeGreaterThan(Math.max(...source.jobs.map((job) => Number(job.id))));
+    const [fresh, keyed] = await pg.enqueue({
+      jobs: [newJob({ queue: 'new' }), newJob({ queue: 'wait', key: 'k7' })],
+    });
+    expect(Number(fresh!.job.id)).toBeGreaterThan(
+      Math.max(...source.jobs.map((job) => Number(job.id))),
+    );
     expect(keyed!.existing).toBe(true);
     // The dead worker's job is rescued on PostgreSQL, its attempt recorded as lost.
     const [expired] = await pg.findExpiredLeases({ limit: 10 });
     expect(expired).toBeDefined();
     expect(
-      await pg.finish({ ends: [{ jobId: expired!.jobId, token: expired!.token, status: 'retrying', attemptOutcome: 'lost', runAt: new Date(), onlyIfLeaseExpired: true, error: { message: 'lease expired', stack: null } }] }),
+      await pg.finish({
+        ends: [
+          {
+            jobId: expired!.jobId,
+            token: expired!.token,
+            status: 'retrying',
+            attemptOutcome: 'lost',
+            runAt: new Date(),
+            onlyIfLeaseExpired: true,
+            error: { message: 'lease expired', stack: null },
+          },
+        ],
+      }),
     ).toEqual([true]);
     expect((await pg.listAttempts(expired!.jobId)).map((a) => a.outcome)).toEqual(['lost']);
   });
@@ -122,7 +213,15 @@ describe('holdfast migrate-store (SQLite -> PostgreSQL)', () => {
     const schema = randomSchema('live');
     cleanups.push(() => dropSchema(schema));
 
-    const result = await runCli(['migrate-store', '--from', db, '--to', TEST_PG, '--schema', schema]);
+    const result = await runCli([
+      'migrate-store',
+      '--from',
+      db,
+      '--to',
+      TEST_PG,
+      '--schema',
+      schema,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/1 running job with live leases/);
     expect(result.stderr).toMatch(/stop the workers first \(SIGTERM/);

@@ -21,16 +21,27 @@ afterAll(async () => {
 });
 
 function startWorker(db: string, queue: string, effects: string, extra: string[], handlerMs = 0) {
-  const child = spawnTracked(process.execPath, [CLI, 'work', queue, '--handler', HANDLER, '--db', db, '--quiet', ...extra], {
-    env: { ...process.env, EFFECT_LOG: effects, HANDLER_MS: String(handlerMs) },
-  });
+  const child = spawnTracked(
+    process.execPath,
+    [CLI, 'work', queue, '--handler', HANDLER, '--db', db, '--quiet', ...extra],
+    {
+      env: { ...process.env, EFFECT_LOG: effects, HANDLER_MS: String(handlerMs) },
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, exited, stderr: () => stderr };
 }
 
-async function enqueueMany(queue: JobQueue, name: string, count: number, maxAttempts = 5): Promise<void> {
+async function enqueueMany(
+  queue: JobQueue,
+  name: string,
+  count: number,
+  maxAttempts = 5,
+): Promise<void> {
   async function* items() {
     for (let i = 0; i < count; i++) yield { queue: name, payload: { i }, options: { maxAttempts } };
   }
@@ -47,7 +58,9 @@ describe('several worker processes on one PostgreSQL schema', () => {
     try {
       await enqueueMany(queue, 'mp', 20_000);
       const started = Date.now();
-      const workers = Array.from({ length: 4 }, () => startWorker(db, 'mp', effects, ['--concurrency', '10', '--exit-when-empty']));
+      const workers = Array.from({ length: 4 }, () =>
+        startWorker(db, 'mp', effects, ['--concurrency', '10', '--exit-when-empty']),
+      );
       const codes = await Promise.all(workers.map((worker) => worker.exited));
       const seconds = (Date.now() - started) / 1000;
       expect(codes, workers.map((worker) => worker.stderr()).join('')).toEqual([0, 0, 0, 0]);
@@ -58,8 +71,17 @@ describe('several worker processes on one PostgreSQL schema', () => {
       expect([...done.values()].filter((count) => count !== 1)).toEqual([]);
       expect(new Set(log.map((effect) => effect.pid)).size).toBe(4);
       const stats = await queue.stats();
-      expect(stats.queues.mp!.counts).toEqual({ pending: 0, running: 0, retrying: 0, completed: 20_000, failed: 0, cancelled: 0 });
-      process.stdout.write(`postgres multiprocess: 20,000 jobs by 4 processes in ${seconds.toFixed(1)} s (${Math.round(20_000 / seconds)} jobs/s)\n`);
+      expect(stats.queues.mp!.counts).toEqual({
+        pending: 0,
+        running: 0,
+        retrying: 0,
+        completed: 20_000,
+        failed: 0,
+        cancelled: 0,
+      });
+      process.stdout.write(
+        `postgres multiprocess: 20,000 jobs by 4 processes in ${seconds.toFixed(1)} s (${Math.round(20_000 / seconds)} jobs/s)\n`,
+      );
     } finally {
       await queue.close();
     }
@@ -75,13 +97,26 @@ describe('several worker processes on one PostgreSQL schema', () => {
     try {
       // Generous maxAttempts: one job may be caught in several kills, and a lost attempt counts.
       await enqueueMany(queue, 'chaos', total, 20);
-      const args = ['--concurrency', '10', '--lease', '1s', '--backoff-min', '10ms', '--backoff-max', '100ms'];
+      const args = [
+        '--concurrency',
+        '10',
+        '--lease',
+        '1s',
+        '--backoff-min',
+        '10ms',
+        '--backoff-max',
+        '100ms',
+      ];
       const workers = Array.from({ length: 4 }, () => startWorker(db, 'chaos', effects, args, 10));
       const completed = async () => (await queue.stats()).queues.chaos?.counts.completed ?? 0;
       let kills = 0;
       // Kill a random worker each time another tenth of the jobs is done, and start a replacement.
       for (let step = 1; step <= 6; step++) {
-        await waitUntil(async () => (await completed()) >= (total * step) / 10, `${step}0% of the jobs completed`, 60_000);
+        await waitUntil(
+          async () => (await completed()) >= (total * step) / 10,
+          `${step}0% of the jobs completed`,
+          60_000,
+        );
         const index = Math.floor(Math.random() * workers.length);
         workers[index]!.child.kill('SIGKILL');
         await workers[index]!.exited;
@@ -89,13 +124,22 @@ describe('several worker processes on one PostgreSQL schema', () => {
         workers[index] = startWorker(db, 'chaos', effects, args, 10);
       }
       // The rest drain; --exit-when-empty waits for the rescues of the killed workers' jobs.
-      const finishers = Array.from({ length: 2 }, () => startWorker(db, 'chaos', effects, [...args, '--exit-when-empty'], 10));
+      const finishers = Array.from({ length: 2 }, () =>
+        startWorker(db, 'chaos', effects, [...args, '--exit-when-empty'], 10),
+      );
       expect(await Promise.all(finishers.map((worker) => worker.exited))).toEqual([0, 0]);
       for (const worker of workers) worker.child.kill('SIGTERM');
       await Promise.all(workers.map((worker) => worker.exited));
 
       const stats = await queue.stats();
-      expect(stats.queues.chaos!.counts).toEqual({ pending: 0, running: 0, retrying: 0, completed: total, failed: 0, cancelled: 0 });
+      expect(stats.queues.chaos!.counts).toEqual({
+        pending: 0,
+        running: 0,
+        retrying: 0,
+        completed: total,
+        failed: 0,
+        cancelled: 0,
+      });
       const done = countDone(readEffects(effects));
       expect(done.size).toBe(total);
       let lost = 0;
@@ -109,7 +153,9 @@ describe('several worker processes on one PostgreSQL schema', () => {
       }
       expect(kills).toBe(6);
       expect(lost).toBeGreaterThan(0);
-      process.stdout.write(`postgres chaos: ${kills} SIGKILLs, ${lost} lost attempts recorded, ${total} jobs completed\n`);
+      process.stdout.write(
+        `postgres chaos: ${kills} SIGKILLs, ${lost} lost attempts recorded, ${total} jobs completed\n`,
+      );
     } finally {
       await queue.close();
     }

@@ -16,7 +16,12 @@ import { waitUntil } from '../store/conformance-helpers.js';
 import { TEST_PG, dropSchema, randomSchema, rawClient, requirePostgres } from './pg-helpers.js';
 
 const run = promisify(execFile);
-const RESTART = ['--skip-systemctl-redirect', process.env.HOLDFAST_TEST_PG_CLUSTER_VERSION ?? '15', 'main', 'restart'];
+const RESTART = [
+  '--skip-systemctl-redirect',
+  process.env.HOLDFAST_TEST_PG_CLUSTER_VERSION ?? '15',
+  'main',
+  'restart',
+];
 
 async function acceptsConnections(): Promise<boolean> {
   try {
@@ -41,7 +46,9 @@ describe('PostgreSQL restart mid-run (DISRUPTIVE: restarts the server)', () => {
     const backgroundErrors: Error[] = [];
     queue.on('error', (error) => backgroundErrors.push(error));
     const total = 1_500;
-    await queue.enqueueMany(Array.from({ length: total }, (_, i) => ({ queue: 'restart', payload: { i } })));
+    await queue.enqueueMany(
+      Array.from({ length: total }, (_, i) => ({ queue: 'restart', payload: { i } })),
+    );
 
     const runs = new Map<number, number>();
     const worker = queue.work<{ i: number }>(
@@ -52,11 +59,20 @@ describe('PostgreSQL restart mid-run (DISRUPTIVE: restarts the server)', () => {
         await new Promise((resolve) => setTimeout(resolve, 40));
         return job.payload.i;
       },
-      { concurrency: 10, lease: '3s', pollInterval: '100ms', backoff: { min: '50ms', max: '500ms' } },
+      {
+        concurrency: 10,
+        lease: '3s',
+        pollInterval: '100ms',
+        backoff: { min: '50ms', max: '500ms' },
+      },
     );
     try {
       const completed = async () => (await queue.stats()).queues.restart?.counts.completed ?? 0;
-      await waitUntil(async () => (await completed()) >= total / 4, 'a quarter of the jobs completed', 30_000);
+      await waitUntil(
+        async () => (await completed()) >= total / 4,
+        'a quarter of the jobs completed',
+        30_000,
+      );
 
       const { stderr } = await run('pg_ctlcluster', RESTART);
       expect(stderr).not.toMatch(/error/i);
@@ -64,19 +80,30 @@ describe('PostgreSQL restart mid-run (DISRUPTIVE: restarts the server)', () => {
       const atRestart = await completed();
       expect(atRestart).toBeLessThan(total);
 
-      await waitUntil(async () => {
-        try {
-          return (await completed()) === total;
-        } catch {
-          return false;
-        }
-      }, 'every job completed after the restart', 90_000);
+      await waitUntil(
+        async () => {
+          try {
+            return (await completed()) === total;
+          } catch {
+            return false;
+          }
+        },
+        'every job completed after the restart',
+        90_000,
+      );
     } finally {
       await worker.stop();
     }
 
     const counts = (await queue.stats()).queues.restart!.counts;
-    expect(counts).toEqual({ pending: 0, running: 0, retrying: 0, completed: total, failed: 0, cancelled: 0 });
+    expect(counts).toEqual({
+      pending: 0,
+      running: 0,
+      retrying: 0,
+      completed: total,
+      failed: 0,
+      cancelled: 0,
+    });
     // Every job ran; at-least-once allows a rerun only for an attempt whose claim reply was lost.
     expect(runs.size).toBe(total);
     const outcomes: string[] = [];
@@ -84,11 +111,15 @@ describe('PostgreSQL restart mid-run (DISRUPTIVE: restarts the server)', () => {
       for (const attempt of await queue.attempts(job.id)) outcomes.push(attempt.outcome);
     }
     const lost = outcomes.filter((outcome) => outcome === 'lost').length;
-    process.stdout.write(`restart: ${logged.length} store log lines, ${backgroundErrors.length} worker errors, ${lost} lost attempts, ${runs.size} jobs ran\n`);
+    process.stdout.write(
+      `restart: ${logged.length} store log lines, ${backgroundErrors.length} worker errors, ${lost} lost attempts, ${runs.size} jobs ran\n`,
+    );
     expect(outcomes.filter((outcome) => outcome === 'failed')).toEqual([]);
     expect(outcomes.filter((outcome) => outcome === 'completed')).toHaveLength(total);
     // The restart was noticed and survived, not missed.
-    expect([...logged, ...backgroundErrors.map((e) => e.message)].join('\n')).toMatch(/terminat|ECONNREFUSED|connection|shut/i);
+    expect([...logged, ...backgroundErrors.map((e) => e.message)].join('\n')).toMatch(
+      /terminat|ECONNREFUSED|connection|shut/i,
+    );
     await queue.close();
   }, 180_000);
 });

@@ -7,7 +7,16 @@ import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { LATEST_VERSION } from '../../src/store/postgres/migrations.js';
 import type { Store } from '../../src/store/store.js';
 import { newJob, waitUntil } from '../store/conformance-helpers.js';
-import { TEST_PG, dropSchema, openTestStore, quietLogger, randomSchema, rawClient, requirePostgres, urlWithSchema } from './pg-helpers.js';
+import {
+  TEST_PG,
+  dropSchema,
+  openTestStore,
+  quietLogger,
+  randomSchema,
+  rawClient,
+  requirePostgres,
+  urlWithSchema,
+} from './pg-helpers.js';
 
 beforeAll(requirePostgres);
 
@@ -33,7 +42,9 @@ async function client(): Promise<pg.Client> {
 describe('PostgreSQL store', () => {
   it('claims past a row another transaction holds locked (SKIP LOCKED), then gets it once released', async () => {
     const { store, schema } = await freshStore('skip');
-    const [first, second] = await store.enqueue({ jobs: [newJob({ payload: '"first"' }), newJob({ payload: '"second"' })] });
+    const [first, second] = await store.enqueue({
+      jobs: [newJob({ payload: '"first"' }), newJob({ payload: '"second"' })],
+    });
     const holder = await client();
     await holder.query('begin');
     await holder.query(`select id from "${schema}".jobs where id = $1 for update`, [first!.job.id]);
@@ -57,7 +68,11 @@ describe('PostgreSQL store', () => {
     cleanups.push(async () => app.release());
 
     await app.query('begin');
-    const rolledBack = await queue.enqueue('mail', { to: 'a@example.com' }, { key: 'order-1', connection: app });
+    const rolledBack = await queue.enqueue(
+      'mail',
+      { to: 'a@example.com' },
+      { key: 'order-1', connection: app },
+    );
     expect(rolledBack.existing).toBe(false);
     // Not visible outside the transaction before it commits.
     expect(await queue.get(rolledBack.job.id)).toBeNull();
@@ -66,12 +81,20 @@ describe('PostgreSQL store', () => {
     expect((await queue.list({ queue: 'mail' })).items).toEqual([]);
 
     await app.query('begin');
-    const [committed] = await queue.enqueueMany([{ queue: 'mail', payload: { to: 'b@example.com' }, options: { key: 'order-2' } }], {
-      connection: app,
-    });
+    const [committed] = await queue.enqueueMany(
+      [{ queue: 'mail', payload: { to: 'b@example.com' }, options: { key: 'order-2' } }],
+      {
+        connection: app,
+      },
+    );
     await app.query('commit');
     const stored = await queue.get(committed!.job.id);
-    expect(stored).toMatchObject({ queue: 'mail', key: 'order-2', status: 'pending', payload: { to: 'b@example.com' } });
+    expect(stored).toMatchObject({
+      queue: 'mail',
+      key: 'order-2',
+      status: 'pending',
+      payload: { to: 'b@example.com' },
+    });
 
     await expect(queue.enqueue('mail', {}, { connection: 42 })).rejects.toThrow(ValidationError);
   });
@@ -82,10 +105,16 @@ describe('PostgreSQL store', () => {
     const stores = await Promise.all(Array.from({ length: 6 }, () => openTestStore(schema)));
     cleanups.push(async () => void (await Promise.all(stores.map((store) => store.close()))));
     const c = await client();
-    const versions = await c.query(`select version from "${schema}".schema_version order by version`);
-    expect(versions.rows.map((row) => row.version)).toEqual(Array.from({ length: LATEST_VERSION }, (_, i) => i + 1));
+    const versions = await c.query(
+      `select version from "${schema}".schema_version order by version`,
+    );
+    expect(versions.rows.map((row) => row.version)).toEqual(
+      Array.from({ length: LATEST_VERSION }, (_, i) => i + 1),
+    );
     // Every store works on the one schema.
-    const results = await Promise.all(stores.map((store, i) => store.enqueue({ jobs: [newJob({ key: `k${i}` })] })));
+    const results = await Promise.all(
+      stores.map((store, i) => store.enqueue({ jobs: [newJob({ key: `k${i}` })] })),
+    );
     expect(new Set(results.map(([r]) => r!.job.id)).size).toBe(6);
   });
 
@@ -93,13 +122,23 @@ describe('PostgreSQL store', () => {
     const { store, schema } = await freshStore('newer');
     await store.close();
     const c = await client();
-    await c.query(`insert into "${schema}".schema_version (version) values ($1)`, [LATEST_VERSION + 1]);
-    const before = await c.query(`select count(*)::int as n from information_schema.columns where table_schema = $1`, [schema]);
+    await c.query(`insert into "${schema}".schema_version (version) values ($1)`, [
+      LATEST_VERSION + 1,
+    ]);
+    const before = await c.query(
+      `select count(*)::int as n from information_schema.columns where table_schema = $1`,
+      [schema],
+    );
 
     const opening = openPostgresStore(TEST_PG, { schema, logger: quietLogger });
     await expect(opening).rejects.toThrow(StoreError);
-    await expect(opening).rejects.toThrow(`written by a newer holdfast (schema version ${LATEST_VERSION + 1}`);
-    const after = await c.query(`select count(*)::int as n from information_schema.columns where table_schema = $1`, [schema]);
+    await expect(opening).rejects.toThrow(
+      `written by a newer holdfast (schema version ${LATEST_VERSION + 1}`,
+    );
+    const after = await c.query(
+      `select count(*)::int as n from information_schema.columns where table_schema = $1`,
+      [schema],
+    );
     expect(after.rows[0].n).toBe(before.rows[0].n);
     const versions = await c.query(`select max(version) as v from "${schema}".schema_version`);
     expect(versions.rows[0].v).toBe(LATEST_VERSION + 1);
@@ -110,7 +149,9 @@ describe('PostgreSQL store', () => {
     const store = await openPostgresStore(urlWithSchema(schema), { logger: quietLogger });
     cleanups.push(() => store.close());
     expect(store.description).toContain(`schema ${schema}`);
-    await expect(openPostgresStore(TEST_PG, { schema: 'Robert"; drop table x' })).rejects.toThrow(/Expected `schema` to be a lower-case identifier/);
+    await expect(openPostgresStore(TEST_PG, { schema: 'Robert"; drop table x' })).rejects.toThrow(
+      /Expected `schema` to be a lower-case identifier/,
+    );
     await expect(openPostgresStore(urlWithSchema('9lives'))).rejects.toThrow(ValidationError);
     const withPassword = new URL(urlWithSchema(schema));
     withPassword.password = 'sekret';
@@ -159,7 +200,10 @@ describe('PostgreSQL store', () => {
     );
     expect(killed.rowCount).toBe(1);
     // After reconnecting, notifications lost meanwhile are made up for: every ready queue is reported.
-    await waitUntil(() => heard.includes('waiting'), 'the listener reported the ready queue after reconnecting');
+    await waitUntil(
+      () => heard.includes('waiting'),
+      'the listener reported the ready queue after reconnecting',
+    );
     await store.enqueue({ jobs: [newJob({ queue: 'fresh' })] });
     await waitUntil(() => heard.includes('fresh'), 'the listener hears new enqueues again');
   });
@@ -171,9 +215,17 @@ describe('PostgreSQL store', () => {
     // Hold one job's row so the store's finish waits on the lock; then kill the waiting backend.
     const holder = await client();
     await holder.query('begin');
-    await holder.query(`select id from "${schema}".jobs where id = $1 for update`, [claimed[0]!.id]);
+    await holder.query(`select id from "${schema}".jobs where id = $1 for update`, [
+      claimed[0]!.id,
+    ]);
     const finishing = store.finish({
-      ends: claimed.map((job) => ({ jobId: job.id, token: job.leaseToken, status: 'completed' as const, attemptOutcome: 'completed' as const, result: '1' })),
+      ends: claimed.map((job) => ({
+        jobId: job.id,
+        token: job.leaseToken,
+        status: 'completed' as const,
+        attemptOutcome: 'completed' as const,
+        result: '1',
+      })),
     });
     const admin = await client();
     let killed = 0;
@@ -188,8 +240,13 @@ describe('PostgreSQL store', () => {
     }, 'the finish waits on the locked row');
     await holder.query('rollback');
     expect(await finishing).toEqual([true, true]);
-    expect((await store.countByQueueAndStatus()).map((row) => [row.status, row.count])).toEqual([['completed', 2]]);
+    expect((await store.countByQueueAndStatus()).map((row) => [row.status, row.count])).toEqual([
+      ['completed', 2],
+    ]);
     const attempts = await Promise.all(claimed.map((job) => store.listAttempts(job.id)));
-    expect(attempts.map((list) => list.map((a) => a.outcome))).toEqual([['completed'], ['completed']]);
+    expect(attempts.map((list) => list.map((a) => a.outcome))).toEqual([
+      ['completed'],
+      ['completed'],
+    ]);
   });
 });

@@ -1,6 +1,11 @@
 import { beforeAll } from 'vitest';
 import { defineStoreConformance } from './conformance.js';
-import { dropSchema, openTestStore, randomSchema, requirePostgres } from '../postgres/pg-helpers.js';
+import {
+  dropSchema,
+  openTestStore,
+  randomSchema,
+  requirePostgres,
+} from '../postgres/pg-helpers.js';
 
 beforeAll(requirePostgres);
 

@@ -29,18 +29,29 @@ interface Flags {
 export function registerMigrateStore(program: Command): void {
   program
     .command('migrate-store')
-    .description('copy every job, batch and attempt history from one store to another (SQLite to PostgreSQL)')
+    .description(
+      'copy every job, batch and attempt history from one store to another (SQLite to PostgreSQL)',
+    )
     .option('--from <path|url>', 'the store to copy from, e.g. ./.holdfast/queue.db (required)')
     .option('--to <url|path>', 'the store to copy into, e.g. postgres://user@host/db (required)')
-    .option('--schema <name>', 'PostgreSQL schema of the target (default: from the URL, else holdfast)')
+    .option(
+      '--schema <name>',
+      'PostgreSQL schema of the target (default: from the URL, else holdfast)',
+    )
     .option('--page-size <n>', 'jobs copied per transaction (default 500)')
     .action(async (flags: Flags) => {
       const { from, to } = checkFlags(flags);
-      const pageSize = flags.pageSize === undefined ? 500 : parseIntegerArg(flags.pageSize, '--page-size', 1, 10_000);
+      const pageSize =
+        flags.pageSize === undefined
+          ? 500
+          : parseIntegerArg(flags.pageSize, '--page-size', 1, 10_000);
       const source = await JobQueue.open({ db: from });
       try {
         await refuseLiveLeases(source.store, from);
-        const target = await JobQueue.open({ db: to, ...(flags.schema ? { schema: flags.schema } : {}) });
+        const target = await JobQueue.open({
+          db: to,
+          ...(flags.schema ? { schema: flags.schema } : {}),
+        });
         try {
           await copy(source.store, target.store, pageSize);
           const ok = await verify(source, target);
@@ -55,12 +66,17 @@ export function registerMigrateStore(program: Command): void {
 }
 
 function checkFlags(flags: Flags): { from: string; to: string } {
-  if (!flags.from) throw new UsageError('migrate-store needs --from <sqlite path>, the store to copy from');
-  if (!flags.to) throw new UsageError('migrate-store needs --to <postgres url>, the store to copy into');
-  if (flags.from === flags.to) throw new UsageError('--from and --to name the same store; give two different ones');
+  if (!flags.from)
+    throw new UsageError('migrate-store needs --from <sqlite path>, the store to copy from');
+  if (!flags.to)
+    throw new UsageError('migrate-store needs --to <postgres url>, the store to copy into');
+  if (flags.from === flags.to)
+    throw new UsageError('--from and --to name the same store; give two different ones');
   // Opening a missing SQLite path would create an empty database and "copy" nothing.
   if (!isPostgresUrl(flags.from) && !existsSync(flags.from.replace(/^file:\/\//i, ''))) {
-    throw new UsageError(`--from ${JSON.stringify(flags.from)} does not exist; give the path of the SQLite database to copy`);
+    throw new UsageError(
+      `--from ${JSON.stringify(flags.from)} does not exist; give the path of the SQLite database to copy`,
+    );
   }
   return { from: flags.from, to: flags.to };
 }
@@ -70,8 +86,14 @@ async function refuseLiveLeases(store: Store, from: string): Promise<void> {
   const live = [];
   let after: string | undefined;
   for (;;) {
-    const page = await store.listJobs({ status: 'running', limit: 1_000, ...(after ? { after } : {}) });
-    live.push(...page.filter((job) => job.leaseExpiresAt !== null && job.leaseExpiresAt.getTime() > now));
+    const page = await store.listJobs({
+      status: 'running',
+      limit: 1_000,
+      ...(after ? { after } : {}),
+    });
+    live.push(
+      ...page.filter((job) => job.leaseExpiresAt !== null && job.leaseExpiresAt.getTime() > now),
+    );
     if (page.length < 1_000) break;
     after = page[page.length - 1]!.id;
   }
@@ -87,7 +109,9 @@ async function refuseLiveLeases(store: Store, from: string): Promise<void> {
 
 async function copy(source: Store, target: Store, pageSize: number): Promise<void> {
   if (!source.exportRows || !target.importRows) {
-    throw new UsageError(`migrate-store needs stores that can export and import rows; ${!source.exportRows ? source.description : target.description} cannot`);
+    throw new UsageError(
+      `migrate-store needs stores that can export and import rows; ${!source.exportRows ? source.description : target.description} cannot`,
+    );
   }
   const total = { batches: 0, jobs: 0, attempts: 0, seenJobs: 0, seenBatches: 0 };
   let afterId: string | null = null;
@@ -108,7 +132,9 @@ async function copy(source: Store, target: Store, pageSize: number): Promise<voi
   print(`  attempts: ${total.attempts} copied (with their jobs)`);
 }
 
-async function countAll(queue: JobQueue): Promise<StatusCounts & { attempts: number; batches: number }> {
+async function countAll(
+  queue: JobQueue,
+): Promise<StatusCounts & { attempts: number; batches: number }> {
   const counts = emptyCounts();
   for (const row of await queue.store.countByQueueAndStatus()) counts[row.status] += row.count;
   let attempts = 0;
@@ -127,7 +153,11 @@ async function countAll(queue: JobQueue): Promise<StatusCounts & { attempts: num
 /** Counts per status, attempts and batches must be equal on both sides. */
 async function verify(source: JobQueue, target: JobQueue): Promise<boolean> {
   const [a, b] = await Promise.all([countAll(source), countAll(target)]);
-  const rows = [...JOB_STATUSES, 'attempts' as const, 'batches' as const].map((name) => ({ name, source: a[name], target: b[name] }));
+  const rows = [...JOB_STATUSES, 'attempts' as const, 'batches' as const].map((name) => ({
+    name,
+    source: a[name],
+    target: b[name],
+  }));
   print('verified:');
   print(
     table(rows, [

@@ -21,12 +21,17 @@ export interface PostgresConfig {
  * The schema comes from `options.schema`, else the URL's `?schema=` query, else `holdfast`.
  * The `schema` parameter is removed before the URL reaches `pg`.
  */
-export function resolveConfig(url: string, options: { schema?: string | undefined }): PostgresConfig {
+export function resolveConfig(
+  url: string,
+  options: { schema?: string | undefined },
+): PostgresConfig {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ValidationError(`Expected a PostgreSQL URL like postgres://user@host:5432/db, got ${describe(url)}`);
+    throw new ValidationError(
+      `Expected a PostgreSQL URL like postgres://user@host:5432/db, got ${describe(url)}`,
+    );
   }
   const fromUrl = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');

@@ -11,15 +11,25 @@ export type Queryable = Pick<pg.ClientBase, 'query'>;
 
 /** SQLSTATE classes and codes that say "try again", not "this statement is wrong". */
 const TRANSIENT_CODES = new Set(['57P01', '57P02', '57P03', '40001', '40P01', '53300', '55P03']);
-const TRANSIENT_NODE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
-const TRANSIENT_MESSAGES = /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed|socket hang up/i;
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
+const TRANSIENT_MESSAGES =
+  /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Client was closed|socket hang up/i;
 
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if ((error as { transient?: boolean }).transient === true) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (TRANSIENT_CODES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code)) return true;
+    if (TRANSIENT_CODES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code))
+      return true;
   }
   return TRANSIENT_MESSAGES.test(error.message);
 }
@@ -27,7 +37,10 @@ export function isTransient(error: unknown): boolean {
 /** A transient error as the worker sees it: a StoreError it retries, never a job failure. */
 export function asStoreError(error: unknown, what: string): Error {
   if (!isTransient(error)) return error as Error;
-  const wrapped = new StoreError(`PostgreSQL unavailable during ${what}: ${(error as Error).message}`, { cause: error });
+  const wrapped = new StoreError(
+    `PostgreSQL unavailable during ${what}: ${(error as Error).message}`,
+    { cause: error },
+  );
   (wrapped as StoreError & { transient: boolean }).transient = true;
   return wrapped;
 }
@@ -42,7 +55,8 @@ const MAX_DELAY_MS = 2_000;
 
 export type Logger = (message: string) => void;
 
-export const defaultLogger: Logger = (message) => process.stderr.write(`holdfast: postgres: ${message}\n`);
+export const defaultLogger: Logger = (message) =>
+  process.stderr.write(`holdfast: postgres: ${message}\n`);
 
 export function createPool(connectionString: string, log: Logger): pg.Pool {
   const pool = new pg.Pool({
@@ -76,7 +90,11 @@ export class Connection {
    * Runs `fn` on one pooled client. Failing to connect is always retried (nothing was sent);
    * a failure after that only when `idempotent`, since the server may have committed.
    */
-  async run<T>(what: string, idempotent: boolean, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async run<T>(
+    what: string,
+    idempotent: boolean,
+    fn: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
     const started = Date.now();
     let delay = FIRST_DELAY_MS;
     let logged = false;
@@ -92,7 +110,8 @@ export class Connection {
         // A broken client must not go back to the pool.
         client?.release(isTransient(error) ? (error as Error) : undefined);
         const retryable = isTransient(error) && (idempotent || client === undefined);
-        if (!retryable || Date.now() - started + delay > RETRY_BUDGET_MS) throw asStoreError(error, what);
+        if (!retryable || Date.now() - started + delay > RETRY_BUDGET_MS)
+          throw asStoreError(error, what);
         if (!logged) this.log(`${what}: ${(error as Error).message}; retrying with backoff`);
         logged = true;
         await sleep(delay);
@@ -111,12 +130,19 @@ export class Connection {
   }
 
   /** BEGIN ... COMMIT (read committed) around `fn`; rolled back if it throws. */
-  transaction<T>(what: string, idempotent: boolean, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  transaction<T>(
+    what: string,
+    idempotent: boolean,
+    fn: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
     return this.run(what, idempotent, (client) => inTransaction(client, fn));
   }
 }
 
-export async function inTransaction<C extends Queryable, T>(client: C, fn: (client: C) => Promise<T>): Promise<T> {
+export async function inTransaction<C extends Queryable, T>(
+  client: C,
+  fn: (client: C) => Promise<T>,
+): Promise<T> {
   await client.query('begin');
   try {
     const result = await fn(client);

@@ -19,7 +19,10 @@ export interface PostgresStoreOptions {
   logger?: Logger;
 }
 
-export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+export async function openPostgresStore(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<Store> {
   const config = resolveConfig(url, options);
   const log = options.logger ?? defaultLogger;
   const pool = createPool(config.connectionString, log);
@@ -28,10 +31,15 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   } catch (error) {
     await pool.end().catch(() => undefined);
     if (error instanceof StoreError || error instanceof ValidationError) throw error;
-    const hint = isTransient(error) ? ' Check that PostgreSQL is running and the URL is right.' : '';
-    throw new StoreError(`Cannot open the PostgreSQL store at ${config.description}: ${(error as Error).message}.${hint}`, {
-      cause: error,
-    });
+    const hint = isTransient(error)
+      ? ' Check that PostgreSQL is running and the URL is right.'
+      : '';
+    throw new StoreError(
+      `Cannot open the PostgreSQL store at ${config.description}: ${(error as Error).message}.${hint}`,
+      {
+        cause: error,
+      },
+    );
   }
   return new PostgresStore(pool, config, log);
 }

@@ -25,7 +25,12 @@ export class Listener {
   #delay = FIRST_DELAY_MS;
   #stopped = false;
 
-  constructor(options: { connectionString: string; channel: string; log: Logger; readyQueues: () => Promise<string[]> }) {
+  constructor(options: {
+    connectionString: string;
+    channel: string;
+    log: Logger;
+    readyQueues: () => Promise<string[]>;
+  }) {
     this.#connectionString = options.connectionString;
     this.#channel = options.channel;
     this.#log = options.log;
@@ -66,7 +71,11 @@ export class Listener {
   }
 
   async #connect(reconnecting: boolean): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#connectionString, keepAlive: true, application_name: 'holdfast-listen' });
+    const client = new pg.Client({
+      connectionString: this.#connectionString,
+      keepAlive: true,
+      application_name: 'holdfast-listen',
+    });
     client.on('notification', (message) => {
       if (message.channel === this.#channel && message.payload) this.#emit(message.payload);
     });
@@ -101,7 +110,9 @@ export class Listener {
     client.removeAllListeners('end');
     client.end().catch(() => undefined);
     if (this.#stopped) return;
-    this.#log(`LISTEN ${this.#channel}: connection lost (${error.message}); reconnecting with backoff`);
+    this.#log(
+      `LISTEN ${this.#channel}: connection lost (${error.message}); reconnecting with backoff`,
+    );
     this.#schedule(error);
   }
 

@@ -83,7 +83,10 @@ export const LATEST_VERSION = migrations('x').length;
 /** Arbitrary constant: the first key of holdfast's advisory locks, so they never collide with an app's. */
 const LOCK_CLASS = 0x686f6c64; // "hold"
 
-export async function currentVersion(client: pg.ClientBase, schema: string): Promise<number | null> {
+export async function currentVersion(
+  client: pg.ClientBase,
+  schema: string,
+): Promise<number | null> {
   const table = await client.query<{ exists: boolean }>(
     `select to_regclass($1) is not null as exists`,
     [`"${schema}".schema_version`],

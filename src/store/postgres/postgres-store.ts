@@ -16,7 +16,14 @@ import type {
   ThroughputBucket,
 } from '../store.js';
 import { channelFor, type PostgresConfig } from './config.js';
-import { Connection, inTransaction, isTransient, asStoreError, type Logger, type Queryable } from './connection.js';
+import {
+  Connection,
+  inTransaction,
+  isTransient,
+  asStoreError,
+  type Logger,
+  type Queryable,
+} from './connection.js';
 import { Listener } from './listener.js';
 import * as admin from './sql/admin.js';
 import * as claims from './sql/claims.js';
@@ -79,12 +86,19 @@ export class PostgresStore implements Store {
   async #enqueueOn(client: Queryable, jobs: NewJob[]): Promise<EnqueueResult[]> {
     const batches = new BatchResolver(client, this.#s);
     const results: EnqueueResult[] = [];
-    for (const job of jobs) results.push(await insertJob(client, this.#s, job, await batches.idFor(job)));
-    await notifyQueues(client, this.#channel, results.filter((r) => !r.existing).map((r) => r.job.queue));
+    for (const job of jobs)
+      results.push(await insertJob(client, this.#s, job, await batches.idFor(job)));
+    await notifyQueues(
+      client,
+      this.#channel,
+      results.filter((r) => !r.existing).map((r) => r.job.queue),
+    );
     return results;
   }
 
-  async enqueueStream(params: { chunks: AsyncIterable<NewJob[]> }): Promise<{ inserted: number; existing: number }> {
+  async enqueueStream(params: {
+    chunks: AsyncIterable<NewJob[]>;
+  }): Promise<{ inserted: number; existing: number }> {
     // Row locks only (no table lock), so other writers carry on while a long import streams in.
     return this.#db.transaction('enqueue', false, async (client) => {
       const batches = new BatchResolver(client, this.#s);
@@ -120,19 +134,29 @@ export class PostgresStore implements Store {
     return this.#db.run('getBatch', true, (c) => reads.getBatch(c, this.#s, idOrName));
   }
 
-  async claim(params: { queues: string[]; limit: number; workerId: string; leaseMs: number }): Promise<ClaimedJob[]> {
+  async claim(params: {
+    queues: string[];
+    limit: number;
+    workerId: string;
+    leaseMs: number;
+  }): Promise<ClaimedJob[]> {
     if (params.limit <= 0 || params.queues.length === 0) return [];
     return this.#db.run('claim', false, (c) => claims.claimJobs(c, this.#s, params));
   }
 
-  async heartbeat(params: { leases: Lease[]; leaseMs: number }): Promise<{ lost: string[]; cancelRequested: string[] }> {
+  async heartbeat(params: {
+    leases: Lease[];
+    leaseMs: number;
+  }): Promise<{ lost: string[]; cancelRequested: string[] }> {
     if (params.leases.length === 0) return { lost: [], cancelRequested: [] };
     return this.#db.run('heartbeat', true, (c) => claims.renewLeases(c, this.#s, params));
   }
 
   async saveProgress(params: { updates: Array<Lease & { progress: JobProgress }> }): Promise<void> {
     if (params.updates.length === 0) return;
-    await this.#db.run('saveProgress', true, (c) => claims.writeProgress(c, this.#s, params.updates));
+    await this.#db.run('saveProgress', true, (c) =>
+      claims.writeProgress(c, this.#s, params.updates),
+    );
   }
 
   async finish(params: { ends: AttemptEnd[] }): Promise<boolean[]> {
@@ -141,21 +165,35 @@ export class PostgresStore implements Store {
   }
 
   findExpiredLeases(params: { limit: number }): Promise<ExpiredLease[]> {
-    return this.#db.run('findExpiredLeases', true, (c) => claims.expiredLeases(c, this.#s, params.limit));
+    return this.#db.run('findExpiredLeases', true, (c) =>
+      claims.expiredLeases(c, this.#s, params.limit),
+    );
   }
 
-  cancel(params: { jobId?: string; batchId?: string }): Promise<{ cancelled: string[]; requested: string[] }> {
+  cancel(params: {
+    jobId?: string;
+    batchId?: string;
+  }): Promise<{ cancelled: string[]; requested: string[] }> {
     return this.#db.transaction('cancel', false, (c) => admin.cancelJobs(c, this.#s, params));
   }
 
-  retry(params: { jobId?: string; queue?: string; batchId?: string }): Promise<{ retried: string[]; skipped: string[] }> {
+  retry(params: {
+    jobId?: string;
+    queue?: string;
+    batchId?: string;
+  }): Promise<{ retried: string[]; skipped: string[] }> {
     return this.#db.transaction('retry', false, async (c) => {
       const outcome = await admin.retryJobs(c, this.#s, params);
       if (outcome.retried.length > 0) {
-        const queues = await c.query<{ queue: string }>(`select distinct queue from ${this.#s}.jobs where id = any($1::bigint[])`, [
-          outcome.retried,
-        ]);
-        await notifyQueues(c, this.#channel, queues.rows.map((row) => row.queue));
+        const queues = await c.query<{ queue: string }>(
+          `select distinct queue from ${this.#s}.jobs where id = any($1::bigint[])`,
+          [outcome.retried],
+        );
+        await notifyQueues(
+          c,
+          this.#channel,
+          queues.rows.map((row) => row.queue),
+        );
       }
       return outcome;
     });
@@ -166,7 +204,9 @@ export class PostgresStore implements Store {
   }
 
   countByQueueAndStatus(): Promise<QueueStatusCount[]> {
-    return this.#db.run('countByQueueAndStatus', true, (c) => reads.countByQueueAndStatus(c, this.#s));
+    return this.#db.run('countByQueueAndStatus', true, (c) =>
+      reads.countByQueueAndStatus(c, this.#s),
+    );
   }
 
   oldestWaiting(): Promise<Array<{ queue: string; since: Date }>> {
@@ -177,7 +217,11 @@ export class PostgresStore implements Store {
     return this.#db.run('listBatches', true, (c) => reads.listBatches(c, this.#s, params.batchId));
   }
 
-  throughput(params: { since: Date; bucketMs: number; queue?: string }): Promise<ThroughputBucket[]> {
+  throughput(params: {
+    since: Date;
+    bucketMs: number;
+    queue?: string;
+  }): Promise<ThroughputBucket[]> {
     return this.#db.run('throughput', true, (c) => reads.throughput(c, this.#s, params));
   }
 
@@ -222,7 +266,11 @@ export class PostgresStore implements Store {
 }
 
 function asClient(connection: unknown): Queryable {
-  if (connection === null || typeof connection !== 'object' || typeof (connection as Queryable).query !== 'function') {
+  if (
+    connection === null ||
+    typeof connection !== 'object' ||
+    typeof (connection as Queryable).query !== 'function'
+  ) {
     throw new ValidationError(
       'Expected `connection` to be a pg client (from `pool.connect()` or `new pg.Client()`) inside your transaction',
     );

@@ -51,7 +51,11 @@ export function toJob(row: Row): Job {
 }
 
 export function toClaimedJob(row: Row): ClaimedJob {
-  return { ...toJob(row), leaseToken: row.lease_token as string, roundStart: Number(row.round_start) };
+  return {
+    ...toJob(row),
+    leaseToken: row.lease_token as string,
+    roundStart: Number(row.round_start),
+  };
 }
 
 export function toAttempt(row: Row): Attempt {

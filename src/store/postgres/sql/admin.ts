@@ -20,7 +20,11 @@ function targetSql(target: Target): { sql: string; values: string[] } {
 }
 
 /** Waiting jobs become cancelled at once; running ones are asked to stop (seen at their next heartbeat). */
-export async function cancelJobs(client: Queryable, s: string, target: Target): Promise<{ cancelled: string[]; requested: string[] }> {
+export async function cancelJobs(
+  client: Queryable,
+  s: string,
+  target: Target,
+): Promise<{ cancelled: string[]; requested: string[] }> {
   const { sql, values } = targetSql(target);
   const cancelled = await client.query<{ id: string }>(
     `update ${s}.jobs set status = 'cancelled', finished_at = now(), updated_at = now()
@@ -32,7 +36,8 @@ export async function cancelJobs(client: Queryable, s: string, target: Target): 
      where ${sql} and status = 'running' returning id`,
     values,
   );
-  const ids = (rows: Array<{ id: string }>) => rows.map((row) => String(row.id)).sort((a, b) => Number(a) - Number(b));
+  const ids = (rows: Array<{ id: string }>) =>
+    rows.map((row) => String(row.id)).sort((a, b) => Number(a) - Number(b));
   return { cancelled: ids(cancelled.rows), requested: ids(requested.rows) };
 }
 
@@ -105,7 +110,11 @@ export async function retryJobs(
 const TERMINAL = new Set<JobStatus>(['completed', 'failed', 'cancelled']);
 
 /** Deletes finished jobs (their attempts go with them: on delete cascade). */
-export async function purgeJobs(client: Queryable, s: string, params: { finishedBefore: Date; statuses: JobStatus[] }): Promise<number> {
+export async function purgeJobs(
+  client: Queryable,
+  s: string,
+  params: { finishedBefore: Date; statuses: JobStatus[] },
+): Promise<number> {
   const statuses = params.statuses.filter((status) => TERMINAL.has(status));
   if (statuses.length === 0) return 0;
   const result = await client.query(

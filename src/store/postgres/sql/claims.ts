@@ -70,7 +70,11 @@ export async function renewLeases(
   };
 }
 
-export async function writeProgress(client: Queryable, s: string, updates: Array<Lease & { progress: JobProgress }>): Promise<void> {
+export async function writeProgress(
+  client: Queryable,
+  s: string,
+  updates: Array<Lease & { progress: JobProgress }>,
+): Promise<void> {
   const [ids, tokens] = leaseArrays(updates);
   await client.query(
     `update ${s}.jobs j set progress = l.progress, updated_at = now()
@@ -85,7 +89,11 @@ export async function writeProgress(client: Queryable, s: string, updates: Array
  * An end that already applied (the commit landed but its reply was lost in a reconnect)
  * reports true again, so finishing is safe to retry.
  */
-export async function finishAttempts(client: Queryable, s: string, ends: AttemptEnd[]): Promise<boolean[]> {
+export async function finishAttempts(
+  client: Queryable,
+  s: string,
+  ends: AttemptEnd[],
+): Promise<boolean[]> {
   const result = await client.query<{ id: string; token: string }>(
     `with input as (
        select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
@@ -131,7 +139,11 @@ export async function finishAttempts(client: Queryable, s: string, ends: Attempt
   return ends.map((end) => applied.has(`${end.jobId}:${end.token}`));
 }
 
-export async function expiredLeases(client: Queryable, s: string, limit: number): Promise<ExpiredLease[]> {
+export async function expiredLeases(
+  client: Queryable,
+  s: string,
+  limit: number,
+): Promise<ExpiredLease[]> {
   const result = await client.query<Row>(
     `select id, lease_token, queue, attempts, max_attempts, round_start from ${s}.jobs
      where status = 'running' and lease_expires_at < now()

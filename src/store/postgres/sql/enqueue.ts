@@ -17,14 +17,22 @@ export function newBatchId(): string {
 }
 
 /** Batch ids by name, created on first use (its queue is the first job's queue). */
-export async function batchIdFor(client: Queryable, s: string, name: string, queue: string): Promise<string> {
+export async function batchIdFor(
+  client: Queryable,
+  s: string,
+  name: string,
+  queue: string,
+): Promise<string> {
   for (;;) {
     const inserted = await client.query<{ id: string }>(
       `insert into ${s}.batches (id, name, queue) values ($1, $2, $3) on conflict (name) do nothing returning id`,
       [newBatchId(), name, queue],
     );
     if (inserted.rows[0]) return String(inserted.rows[0].id);
-    const found = await client.query<{ id: string }>(`select id from ${s}.batches where name = $1`, [name]);
+    const found = await client.query<{ id: string }>(
+      `select id from ${s}.batches where name = $1`,
+      [name],
+    );
     if (found.rows[0]) return String(found.rows[0].id);
   }
 }
@@ -48,7 +56,12 @@ export class BatchResolver {
   }
 }
 
-export async function insertJob(client: Queryable, s: string, job: NewJob, batchId: string | null): Promise<EnqueueResult> {
+export async function insertJob(
+  client: Queryable,
+  s: string,
+  job: NewJob,
+  batchId: string | null,
+): Promise<EnqueueResult> {
   // A conflicting row can become terminal between the insert and the lookup; then insert again.
   for (let round = 0; ; round += 1) {
     const inserted = await client.query<Row>(
@@ -56,7 +69,16 @@ export async function insertJob(client: Queryable, s: string, job: NewJob, batch
        values ($1, $2, $3, 'pending', $4, coalesce($5::timestamptz, now()), $6, $7, $8)
        on conflict do nothing
        returning *`,
-      [job.queue, job.key, job.payload, job.priority, job.runAt, job.maxAttempts, job.timeoutMs, batchId],
+      [
+        job.queue,
+        job.key,
+        job.payload,
+        job.priority,
+        job.runAt,
+        job.maxAttempts,
+        job.timeoutMs,
+        batchId,
+      ],
     );
     if (inserted.rows[0]) return { job: toJob(inserted.rows[0]), existing: false };
     const found = await client.query<Row>(
@@ -67,12 +89,20 @@ export async function insertJob(client: Queryable, s: string, job: NewJob, batch
       [job.key, job.queue, batchId],
     );
     if (found.rows[0]) return { job: toJob(found.rows[0]), existing: true };
-    if (round >= 10) throw new Error(`enqueue of key ${JSON.stringify(job.key)} kept conflicting with a job that vanished`);
+    if (round >= 10)
+      throw new Error(
+        `enqueue of key ${JSON.stringify(job.key)} kept conflicting with a job that vanished`,
+      );
   }
 }
 
 /** Many jobs in one statement; returns how many were inserted (the rest met the key rule). */
-export async function insertChunk(client: Queryable, s: string, jobs: NewJob[], batchIds: Array<string | null>): Promise<number> {
+export async function insertChunk(
+  client: Queryable,
+  s: string,
+  jobs: NewJob[],
+  batchIds: Array<string | null>,
+): Promise<number> {
   const result = await client.query(
     `insert into ${s}.jobs (queue, key, payload, status, priority, run_at, max_attempts, timeout_ms, batch_id)
      select queue, key, payload, 'pending', priority, coalesce(run_at, now()), max_attempts, timeout_ms, batch_id
@@ -95,7 +125,11 @@ export async function insertChunk(client: Queryable, s: string, jobs: NewJob[], 
 }
 
 /** Wakes listeners on every machine; sent on commit, dropped on rollback. */
-export async function notifyQueues(client: Queryable, channel: string, queues: Iterable<string>): Promise<void> {
+export async function notifyQueues(
+  client: Queryable,
+  channel: string,
+  queues: Iterable<string>,
+): Promise<void> {
   const distinct = [...new Set(queues)];
   if (distinct.length === 0) return;
   await client.query(`select pg_notify($1, q) from unnest($2::text[]) as q`, [channel, distinct]);

@@ -9,7 +9,11 @@ export async function getJob(client: Queryable, s: string, id: string): Promise<
   return result.rows[0] ? toJob(result.rows[0]) : null;
 }
 
-export async function listJobs(client: Queryable, s: string, params: ListJobsParams): Promise<Job[]> {
+export async function listJobs(
+  client: Queryable,
+  s: string,
+  params: ListJobsParams,
+): Promise<Job[]> {
   const desc = params.order === 'desc';
   const parts: string[] = [];
   const values: unknown[] = [];
@@ -37,12 +41,23 @@ export async function listJobs(client: Queryable, s: string, params: ListJobsPar
   return result.rows.map(toJob);
 }
 
-export async function listAttempts(client: Queryable, s: string, jobId: string): Promise<Attempt[]> {
-  const result = await client.query<Row>(`select * from ${s}.attempts where job_id = $1::bigint order by id`, [jobId]);
+export async function listAttempts(
+  client: Queryable,
+  s: string,
+  jobId: string,
+): Promise<Attempt[]> {
+  const result = await client.query<Row>(
+    `select * from ${s}.attempts where job_id = $1::bigint order by id`,
+    [jobId],
+  );
   return result.rows.map(toAttempt);
 }
 
-export async function getBatch(client: Queryable, s: string, idOrName: string): Promise<Batch | null> {
+export async function getBatch(
+  client: Queryable,
+  s: string,
+  idOrName: string,
+): Promise<Batch | null> {
   // An id wins over a name that happens to look like one.
   const result = await client.query<Row>(
     `select * from ${s}.batches where id = $1 or name = $1 order by id = $1 desc limit 1`,
@@ -51,14 +66,24 @@ export async function getBatch(client: Queryable, s: string, idOrName: string): 
   return result.rows[0] ? toBatch(result.rows[0]) : null;
 }
 
-export async function countByQueueAndStatus(client: Queryable, s: string): Promise<QueueStatusCount[]> {
+export async function countByQueueAndStatus(
+  client: Queryable,
+  s: string,
+): Promise<QueueStatusCount[]> {
   const result = await client.query<{ queue: string; status: JobStatus; count: string }>(
     `select queue, status, count(*) as count from ${s}.jobs group by queue, status order by queue, status`,
   );
-  return result.rows.map((row) => ({ queue: row.queue, status: row.status, count: Number(row.count) }));
+  return result.rows.map((row) => ({
+    queue: row.queue,
+    status: row.status,
+    count: Number(row.count),
+  }));
 }
 
-export async function oldestWaiting(client: Queryable, s: string): Promise<Array<{ queue: string; since: Date }>> {
+export async function oldestWaiting(
+  client: Queryable,
+  s: string,
+): Promise<Array<{ queue: string; since: Date }>> {
   const result = await client.query<Row>(
     `select queue, min(run_at) as since from ${s}.jobs
      where status in ('pending', 'retrying') and run_at <= now()
@@ -67,7 +92,11 @@ export async function oldestWaiting(client: Queryable, s: string): Promise<Array
   return result.rows.map((row) => ({ queue: row.queue as string, since: toDate(row.since) }));
 }
 
-export async function listBatches(client: Queryable, s: string, batchId?: string): Promise<BatchRow[]> {
+export async function listBatches(
+  client: Queryable,
+  s: string,
+  batchId?: string,
+): Promise<BatchRow[]> {
   const result = await client.query<Row>(
     `select b.id, b.name, b.queue, b.created_at, j.status, count(j.id) as count,
             min(j.started_at) as first_started, max(j.finished_at) as last_finished
@@ -125,11 +154,18 @@ export async function throughput(
   }));
 }
 
-export async function workersSeen(client: Queryable, s: string, since: Date): Promise<Array<{ workerId: string; lastSeen: Date }>> {
+export async function workersSeen(
+  client: Queryable,
+  s: string,
+  since: Date,
+): Promise<Array<{ workerId: string; lastSeen: Date }>> {
   const result = await client.query<Row>(
     `select worker_id, max(started_at) as last_seen from ${s}.attempts where started_at >= $1
      group by worker_id order by last_seen desc`,
     [since],
   );
-  return result.rows.map((row) => ({ workerId: row.worker_id as string, lastSeen: toDate(row.last_seen) }));
+  return result.rows.map((row) => ({
+    workerId: row.worker_id as string,
+    lastSeen: toDate(row.last_seen),
+  }));
 }

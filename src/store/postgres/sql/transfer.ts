@@ -36,20 +36,31 @@ function toRecord(row: Row): JobRecord {
   };
 }
 
-export async function exportRows(client: Queryable, s: string, params: { afterId: string | null; limit: number }): Promise<StoreRows> {
-  const jobs = await client.query<Row>(`select * from ${s}.jobs where id > $1::bigint order by id limit $2`, [
-    params.afterId ?? '0',
-    params.limit,
-  ]);
+export async function exportRows(
+  client: Queryable,
+  s: string,
+  params: { afterId: string | null; limit: number },
+): Promise<StoreRows> {
+  const jobs = await client.query<Row>(
+    `select * from ${s}.jobs where id > $1::bigint order by id limit $2`,
+    [params.afterId ?? '0', params.limit],
+  );
   const ids = jobs.rows.map((row) => String(row.id));
-  const attempts = await client.query<Row>(`select * from ${s}.attempts where job_id = any($1::bigint[]) order by job_id, id`, [ids]);
+  const attempts = await client.query<Row>(
+    `select * from ${s}.attempts where job_id = any($1::bigint[]) order by job_id, id`,
+    [ids],
+  );
   const batches = await client.query<Row>(
     `select * from ${s}.batches
      where $1::boolean or id in (select batch_id from ${s}.jobs where id = any($2::bigint[]))
      order by created_at, id`,
     [params.afterId === null, ids],
   );
-  return { batches: batches.rows.map(toBatch), jobs: jobs.rows.map(toRecord), attempts: attempts.rows.map(toAttempt) };
+  return {
+    batches: batches.rows.map(toBatch),
+    jobs: jobs.rows.map(toRecord),
+    attempts: attempts.rows.map(toAttempt),
+  };
 }
 
 async function importBatches(client: Queryable, s: string, batches: Batch[]): Promise<number> {
@@ -57,7 +68,12 @@ async function importBatches(client: Queryable, s: string, batches: Batch[]): Pr
     `insert into ${s}.batches (id, name, queue, created_at)
      select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
      on conflict (id) do nothing`,
-    [batches.map((b) => b.id), batches.map((b) => b.name), batches.map((b) => b.queue), batches.map((b) => b.createdAt)],
+    [
+      batches.map((b) => b.id),
+      batches.map((b) => b.name),
+      batches.map((b) => b.queue),
+      batches.map((b) => b.createdAt),
+    ],
   );
   return result.rowCount ?? 0;
 }
@@ -93,7 +109,11 @@ const JOB_COLUMNS: Array<[string, string, (job: JobRecord) => unknown]> = [
  * Only the id is a conflict target: a job that breaks the key rule against a different job is
  * an error, never silently dropped.
  */
-export async function importRows(client: Queryable, s: string, rows: StoreRows): Promise<{ batches: number; jobs: number; attempts: number }> {
+export async function importRows(
+  client: Queryable,
+  s: string,
+  rows: StoreRows,
+): Promise<{ batches: number; jobs: number; attempts: number }> {
   const batches = rows.batches.length ? await importBatches(client, s, rows.batches) : 0;
   if (rows.jobs.length === 0) return { batches, jobs: 0, attempts: 0 };
   const names = JOB_COLUMNS.map(([name]) => name).join(', ');
