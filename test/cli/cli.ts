@@ -41,7 +41,7 @@ export interface Sandbox {
 export function sandbox(): Sandbox {
   const dir = tempDir('holdfast-cli-');
   const db = join(dir, 'queue.db');
-  const env = { ...process.env, HOLDFAST_DEBUG: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOLDFAST_DEBUG: '' };
   delete env.HOLDFAST_DB;
   const run = (...args: string[]) => holdfast(['--db', db, ...args], { cwd: dir, env });
   const ok = async (...args: string[]) => {
