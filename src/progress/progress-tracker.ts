@@ -38,6 +38,7 @@ export class ProgressTracker {
   #dirty = false;
   #lastWrite = 0;
   #lastError: string | null = null;
+  #writes = 0;
 
   constructor(queue: JobQueue, options: ProgressTrackerOptions) {
     this.#queue = queue;
@@ -49,6 +50,11 @@ export class ProgressTracker {
 
   get path(): string {
     return this.#file.path;
+  }
+
+  /** Writes landed so far (for tests and diagnostics). */
+  get writes(): number {
+    return this.#writes;
   }
 
   /** Follows the queue's events (in this process) and refreshes periodically. */
@@ -105,6 +111,7 @@ export class ProgressTracker {
     );
     try {
       await writing;
+      this.#writes++;
       this.#lastError = null;
     } catch (error) {
       const message = (error as Error).message;
