@@ -22,6 +22,7 @@ import type { TypedEmitter, QueueEvents } from '../events.js';
 import type { ResolvedBackoff } from '../options.js';
 import type { AttemptEnd, ClaimedJob } from '../store/store.js';
 import type { Job, JobContext, JobHandler, JobInfo, JobLogger, JobProgress } from '../types.js';
+import { crashPoint } from '../util/crash-points.js';
 import { toJsonText } from '../util/json.js';
 import { withFields } from '../util/logger.js';
 import type { Completer } from './completer.js';
@@ -80,6 +81,7 @@ export class AttemptRun {
       events.emit('lease-lost', snapshot(this.job, 'running'));
       return;
     }
+    if (settled.kind === 'returned') crashPoint('after-handler');
     this.#writeProgress();
     const end = this.#endFor(settled);
     const applied = await this.#settings.completer.finish(end);

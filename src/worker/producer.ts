@@ -1,4 +1,5 @@
 import type { ClaimedJob, Store } from '../store/store.js';
+import { crashPoint } from '../util/crash-points.js';
 import { WakeSignal } from './wake-signal.js';
 
 export interface ProducerSettings {
@@ -59,6 +60,7 @@ export class Producer {
         try {
           jobs = await store.claim({ queues, limit: free, workerId, leaseMs });
           errorDelay = 50;
+          if (jobs.length > 0) crashPoint('after-claim');
         } catch (error) {
           // Busy database, lost connection: never fatal, retried with backoff up to 5 s.
           this.#settings.onError(error as Error);

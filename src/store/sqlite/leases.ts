@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AttemptEnd, ClaimedJob, ExpiredLease, Lease } from '../store.js';
 import type { JobProgress } from '../../types.js';
 import type { Connection } from './connection.js';
+import { crashPoint } from '../../util/crash-points.js';
 import { toClaimedJob, type JobRow } from './rows.js';
 
 // One statement per status so each walks jobs_ready in claim order: equality on (queue, status),
@@ -148,6 +149,7 @@ export function finish(conn: Connection, ends: AttemptEnd[]): boolean[] {
         onlyIfLeaseExpired: end.onlyIfLeaseExpired ? 1 : 0,
       });
       if (!applied) return false;
+      crashPoint('during-complete');
       conn
         .prepare(CLOSE_ATTEMPT)
         .run(
