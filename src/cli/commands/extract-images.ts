@@ -33,6 +33,7 @@ interface Flags {
   batch?: string;
   maxAttempts?: string;
   backoffMin?: string;
+  lease?: string;
   maxImageSize: string;
   allowPrivateHosts?: boolean;
   progress: boolean;
@@ -51,6 +52,7 @@ export function registerExtractImages(program: Command): void {
     .option('--batch <name>', 'batch name (default: the CSV file name without extension)')
     .option('--max-attempts <n>', 'attempts per property before it fails (default: 5)')
     .option('--backoff-min <duration>', 'first retry delay (default: 1s)')
+    .option('--lease <duration>', 'lease of a running property; a killed run\'s properties resume after it (default: 30s)')
     .option('--max-image-size <size>', 'largest image or page; larger downloads are cut off', '20mb')
     .option('--allow-private-hosts', 'allow private, loopback and link-local addresses (local mirrors, tests)')
     .option('--no-progress', 'plain lines instead of a progress bar, even on a terminal')
@@ -59,6 +61,8 @@ export function registerExtractImages(program: Command): void {
       const concurrency = parseIntegerArg(flags.concurrency, '--concurrency', 1, 1_000);
       const maxAttempts = flags.maxAttempts === undefined ? undefined : parseIntegerArg(flags.maxAttempts, '--max-attempts', 1, 1_000);
       const backoffMin = flags.backoffMin === undefined ? undefined : parseDurationArg(flags.backoffMin, '--backoff-min');
+      const lease = flags.lease === undefined ? undefined : parseDurationArg(flags.lease, '--lease');
+      if (lease !== undefined && lease < 100) throw new UsageError(`--lease must be at least 100ms, got ${JSON.stringify(flags.lease)}`);
       let maxImageSize: number;
       try {
         maxImageSize = parseByteSize(flags.maxImageSize, '--max-image-size');
@@ -112,6 +116,7 @@ export function registerExtractImages(program: Command): void {
         const extractor = createDefaultExtractor({ outDir, maxImageSize, allowPrivateHosts: flags.allowPrivateHosts === true });
         const executor = queue.work(IMAGES_QUEUE, createImageExtractionHandler(extractor), {
           concurrency,
+          ...(lease !== undefined ? { lease } : {}),
           ...(backoffMin !== undefined ? { backoff: { min: backoffMin, max: Math.max(backoffMin, 300_000) } } : {}),
           exitWhenEmpty: true,
           handleSignals: true,

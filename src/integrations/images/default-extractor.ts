@@ -57,6 +57,8 @@ export interface DefaultExtractorOptions {
   userAgent?: string;
 }
 
+const IMAGE_PATH = /\.(jpe?g|png|gif|webp)$/i;
+
 interface RunState {
   folder: PropertyFolder;
   ctx: ExtractContext;
@@ -145,6 +147,9 @@ export function createDefaultExtractor(options: DefaultExtractorOptions = {}): I
         page = await readSource(url, readOptions(ctx.signal));
         if (sniffImageType(page.body)) {
           imageUrls = [page.url];
+        } else if (/^image\//i.test(page.contentType ?? '') || IMAGE_PATH.test(new URL(page.url).pathname)) {
+          // Labelled or named as an image but not one: an error page served as image/jpeg, say.
+          throw permanent(`not an image (${describeContent(page.body)})`);
         } else {
           imageUrls = findImageUrls(page.body.toString('utf8'), page.url).slice(0, maxImagesPerSource);
           if (imageUrls.length === 0) throw permanent('no images found on the page');
