@@ -34,7 +34,15 @@ export class Guard {
   }
 
   sessionCookie(path: string, secure: boolean): string {
-    return withSecure(cookie(SESSION, this.#signer.seal('session', String(Date.now() + SESSION_S * 1000)), path, SESSION_S), secure);
+    return withSecure(
+      cookie(
+        SESSION,
+        this.#signer.seal('session', String(Date.now() + SESSION_S * 1000)),
+        path,
+        SESSION_S,
+      ),
+      secure,
+    );
   }
 
   clearSessionCookie(path: string, secure: boolean): string {
@@ -42,7 +50,11 @@ export class Guard {
   }
 
   /** The form token for this browser, and the cookie to set when the browser has no nonce yet. */
-  csrf(req: IncomingMessage, path: string, secure: boolean): { token: string; setCookie: string | null } {
+  csrf(
+    req: IncomingMessage,
+    path: string,
+    secure: boolean,
+  ): { token: string; setCookie: string | null } {
     const existing = parseCookies(req.headers.cookie).get(CSRF);
     const nonce = existing && /^[\w-]{16,64}$/.test(existing) ? existing : newNonce();
     return {
@@ -58,11 +70,18 @@ export class Guard {
   }
 
   flashCookie(flash: Flash, path: string, secure: boolean): string {
-    return withSecure(cookie(FLASH, this.#signer.seal('flash', JSON.stringify(flash)), path, 60), secure);
+    return withSecure(
+      cookie(FLASH, this.#signer.seal('flash', JSON.stringify(flash)), path, 60),
+      secure,
+    );
   }
 
   /** The flash message left by the last action, and the cookie that clears it. */
-  takeFlash(req: IncomingMessage, path: string, secure: boolean): { flash: Flash | null; clear: string | null } {
+  takeFlash(
+    req: IncomingMessage,
+    path: string,
+    secure: boolean,
+  ): { flash: Flash | null; clear: string | null } {
     const sealed = parseCookies(req.headers.cookie).get(FLASH);
     if (sealed === undefined) return { flash: null, clear: null };
     const clear = withSecure(cookie(FLASH, '', path, 0), secure);

@@ -10,7 +10,10 @@ export function badge(status: string): SafeHtml {
 
 export function formatTime(date: Date | null | undefined): string {
   if (!date) return '—';
-  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export function formatAge(ms: number | null | undefined): string {
@@ -44,23 +47,53 @@ export function batchBar(counts: StatusCounts, total: number, width = 260): Safe
   ];
   let x = 0;
   const rects = parts.map(([name, n]) => {
-    const rect = html`<rect class="${name}" x="${pct(x, total)}%" y="0" width="${pct(n, total)}%" height="100%"></rect>`;
+    const rect = html`<rect
+      class="${name}"
+      x="${pct(x, total)}%"
+      y="0"
+      width="${pct(n, total)}%"
+      height="100%"
+    ></rect>`;
     x += n;
     return rect;
   });
   const done = counts.completed + counts.failed + counts.cancelled;
-  return html`<svg class="bar" role="progressbar" width="${width}" height="12" aria-valuemin="0" aria-valuemax="${total}"
-    aria-valuenow="${done}" data-completed="${counts.completed}" data-failed="${counts.failed}"
-    aria-label="${done} of ${total} finished"><rect class="track" width="100%" height="100%"></rect>${rects}</svg>`;
+  return html`<svg
+    class="bar"
+    role="progressbar"
+    width="${width}"
+    height="12"
+    aria-valuemin="0"
+    aria-valuemax="${total}"
+    aria-valuenow="${done}"
+    data-completed="${counts.completed}"
+    data-failed="${counts.failed}"
+    aria-label="${done} of ${total} finished"
+  >
+    <rect class="track" width="100%" height="100%"></rect>
+    ${rects}
+  </svg>`;
 }
 
 export function jobProgressBar(progress: JobProgress | null): SafeHtml {
   if (!progress) return html`<span class="muted">—</span>`;
   const total = Math.max(progress.total, 0);
   const current = Math.min(Math.max(progress.current, 0), total);
-  return html`<svg class="bar" role="progressbar" width="160" height="10" aria-valuemin="0" aria-valuemax="${total}"
-    aria-valuenow="${current}"><rect class="track" width="100%" height="100%"></rect><rect class="running" width="${pct(current, total)}%" height="100%"></rect></svg>
-    <span class="muted">${progress.current}/${progress.total}${progress.message ? ` · ${progress.message}` : ''}</span>`;
+  return html`<svg
+      class="bar"
+      role="progressbar"
+      width="160"
+      height="10"
+      aria-valuemin="0"
+      aria-valuemax="${total}"
+      aria-valuenow="${current}"
+    >
+      <rect class="track" width="100%" height="100%"></rect>
+      <rect class="running" width="${pct(current, total)}%" height="100%"></rect>
+    </svg>
+    <span class="muted"
+      >${progress.current}/${progress.total}${progress.message ? ` · ${progress.message}` : ''}</span
+    >`;
 }
 
 /**
@@ -68,7 +101,12 @@ export function jobProgressBar(progress: JobProgress | null): SafeHtml {
  * SVG bars rendered on the server: bars, not lines, because a queue's throughput is often
  * sparse (a batch an hour), and a lone spike reads better as a bar.
  */
-export function throughputChart(buckets: ThroughputBucket[], since: Date, bucketMs: number, count: number): SafeHtml {
+export function throughputChart(
+  buckets: ThroughputBucket[],
+  since: Date,
+  bucketMs: number,
+  count: number,
+): SafeHtml {
   const completed = new Array<number>(count).fill(0);
   const failed = new Array<number>(count).fill(0);
   for (const bucket of buckets) {
@@ -88,20 +126,39 @@ export function throughputChart(buckets: ThroughputBucket[], since: Date, bucket
     const hf = (failed[i]! / max) * plot;
     return html`${c > 0 && html`<rect class="completed" x="${x}" y="${(h - bottom - hc).toFixed(1)}" width="${width}" height="${hc.toFixed(1)}"><title>${c} completed</title></rect>`}${
       failed[i]! > 0 &&
-      html`<rect class="failed" x="${x}" y="${(h - bottom - hc - hf).toFixed(1)}" width="${width}" height="${hf.toFixed(1)}"><title>${failed[i]} failed</title></rect>`
+      html`<rect
+        class="failed"
+        x="${x}"
+        y="${(h - bottom - hc - hf).toFixed(1)}"
+        width="${width}"
+        height="${hf.toFixed(1)}"
+        ><title>${failed[i]} failed</title></rect
+      >`
     }`;
   });
   const totalCompleted = completed.reduce((a, b) => a + b, 0);
   const totalFailed = failed.reduce((a, b) => a + b, 0);
   const minutes = Math.round((count * bucketMs) / 60_000);
-  return html`<svg class="chart" viewBox="0 0 ${w} ${h}" width="100%" role="img"
-    aria-label="${totalCompleted} completed and ${totalFailed} failed in the last ${minutes} minutes"
-    data-completed="${totalCompleted}" data-failed="${totalFailed}">
-    <line class="axis" x1="${left}" y1="${h - bottom}" x2="${w}" y2="${h - bottom}"></line>
-    <line class="axis" x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}"></line>
-    <text x="2" y="${top + 8}">${formatCount(max)}</text><text x="2" y="${h - bottom}">0</text>
-    <text x="${left}" y="${h - 4}">-${minutes}m</text><text x="${w - 24}" y="${h - 4}">now</text>
-    ${bars}
-  </svg>
-  <div class="legend"><span><i class="dot completed"></i>completed ${formatCount(totalCompleted)}</span><span><i class="dot failed"></i>failed ${formatCount(totalFailed)}</span><span class="muted">per ${formatDuration(bucketMs)}</span></div>`;
+  return html`<svg
+      class="chart"
+      viewBox="0 0 ${w} ${h}"
+      width="100%"
+      role="img"
+      aria-label="${totalCompleted} completed and ${totalFailed} failed in the last ${minutes} minutes"
+      data-completed="${totalCompleted}"
+      data-failed="${totalFailed}"
+    >
+      <line class="axis" x1="${left}" y1="${h - bottom}" x2="${w}" y2="${h - bottom}"></line>
+      <line class="axis" x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}"></line>
+      <text x="2" y="${top + 8}">${formatCount(max)}</text>
+      <text x="2" y="${h - bottom}">0</text>
+      <text x="${left}" y="${h - 4}">-${minutes}m</text>
+      <text x="${w - 24}" y="${h - 4}">now</text>
+      ${bars}
+    </svg>
+    <div class="legend">
+      <span><i class="dot completed"></i>completed ${formatCount(totalCompleted)}</span
+      ><span><i class="dot failed"></i>failed ${formatCount(totalFailed)}</span
+      ><span class="muted">per ${formatDuration(bucketMs)}</span>
+    </div>`;
 }

@@ -39,7 +39,11 @@ export interface DashboardOptions {
   boundHost?: string;
 }
 
-export type DashboardHandler = ((req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void) & {
+export type DashboardHandler = ((
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void) & {
   /** The metrics served at /metrics (null when turned off). */
   readonly metrics: HoldfastMetrics | null;
   /** Detaches the metrics' event listeners (the queue itself is left open). */
@@ -53,13 +57,19 @@ const ASSETS: Record<string, { type: string; body: string }> = {
 
 export function normaliseBasePath(basePath: string): string {
   if (typeof basePath !== 'string' || !/^(\/[\w.~-]+)*\/?$/.test(basePath)) {
-    throw new ValidationError(`Expected \`basePath\` to be a path like /admin/queue (letters, digits, . _ ~ -), got ${JSON.stringify(basePath)}`);
+    throw new ValidationError(
+      `Expected \`basePath\` to be a path like /admin/queue (letters, digits, . _ ~ -), got ${JSON.stringify(basePath)}`,
+    );
   }
   return basePath.replace(/\/$/, '');
 }
 
-export function createDashboardHandler(queue: JobQueue, options: DashboardOptions = {}): DashboardHandler {
-  const fixedBase = options.basePath === undefined ? undefined : normaliseBasePath(options.basePath);
+export function createDashboardHandler(
+  queue: JobQueue,
+  options: DashboardOptions = {},
+): DashboardHandler {
+  const fixedBase =
+    options.basePath === undefined ? undefined : normaliseBasePath(options.basePath);
   const hosts = new HostAllowList(options.boundHost, options.allowedHosts ?? []);
   const guard = new Guard(options.token);
   const metrics = options.metrics === false ? null : (options.metrics ?? createMetrics(queue));
@@ -67,7 +77,11 @@ export function createDashboardHandler(queue: JobQueue, options: DashboardOption
   const liveIntervalMs = options.liveIntervalMs ?? 2_000;
   const readOnly = options.readOnly === true;
 
-  const handler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void => {
+  const handler = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    next?: (error?: unknown) => void,
+  ): void => {
     const raw = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
     const q = raw.indexOf('?');
     const fullPath = q === -1 ? raw : raw.slice(0, q);
@@ -86,16 +100,29 @@ export function createDashboardHandler(queue: JobQueue, options: DashboardOption
     });
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse, base: string, path: string, query: URLSearchParams): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    base: string,
+    path: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     setSecurityHeaders(res);
     if (!hosts.allows(req.headers.host)) {
       // DNS rebinding: a page on another name that resolves to us must not read our answers.
-      send(res, 421, 'text/plain; charset=utf-8', `Host ${JSON.stringify(req.headers.host ?? '')} is not allowed; add it with allowedHosts / --allowed-host\n`);
+      send(
+        res,
+        421,
+        'text/plain; charset=utf-8',
+        `Host ${JSON.stringify(req.headers.host ?? '')} is not allowed; add it with allowedHosts / --allowed-host\n`,
+      );
       return;
     }
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-      send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed\n', { Allow: 'GET, HEAD, POST' });
+      send(res, 405, 'text/plain; charset=utf-8', 'Method not allowed\n', {
+        Allow: 'GET, HEAD, POST',
+      });
       return;
     }
     const asset = ASSETS[path];
@@ -105,11 +132,20 @@ export function createDashboardHandler(queue: JobQueue, options: DashboardOption
     }
 
     const cookiePath = base || '/';
-    const secure = Boolean((req.socket as { encrypted?: boolean }).encrypted) || req.headers['x-forwarded-proto'] === 'https';
+    const secure =
+      Boolean((req.socket as { encrypted?: boolean }).encrypted) ||
+      req.headers['x-forwarded-proto'] === 'https';
     const cookies: string[] = [];
     const csrf = guard.csrf(req, cookiePath, secure);
     if (csrf.setCookie) cookies.push(csrf.setCookie);
-    const ctx: PageContext = { base, readOnly, csrf: csrf.token, flash: null, authRequired: guard.tokenRequired, liveIntervalMs };
+    const ctx: PageContext = {
+      base,
+      readOnly,
+      csrf: csrf.token,
+      flash: null,
+      authRequired: guard.tokenRequired,
+      liveIntervalMs,
+    };
     const request: DashboardRequest = { req, res, queue, path, query, ctx };
     const kind = path.startsWith('/api/') ? 'api' : path === '/metrics' ? 'metrics' : 'page';
     const fail = (status: number, message: string, headers: Record<string, string> = {}): void => {
@@ -117,14 +153,28 @@ export function createDashboardHandler(queue: JobQueue, options: DashboardOption
       if (kind === 'api') {
         for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
         sendJson(res, status, { error: message, status });
-      } else if (kind === 'metrics') send(res, status, 'text/plain; charset=utf-8', `${message}\n`, headers);
-      else send(res, status, 'text/html; charset=utf-8', errorPage(ctx, status, message).toString(), headers);
+      } else if (kind === 'metrics')
+        send(res, status, 'text/plain; charset=utf-8', `${message}\n`, headers);
+      else
+        send(
+          res,
+          status,
+          'text/html; charset=utf-8',
+          errorPage(ctx, status, message).toString(),
+          headers,
+        );
     };
 
     try {
-      if (method === 'POST' && !(sameOrigin(req) && guard.checkCsrf(req, (await readForm(req)).get('csrf')))) {
+      if (
+        method === 'POST' &&
+        !(sameOrigin(req) && guard.checkCsrf(req, (await readForm(req)).get('csrf')))
+      ) {
         // Checked before anything else a POST does, login included (no login CSRF).
-        throw new HttpError(403, 'Refused: this form did not come from this dashboard (Origin or CSRF token missing or wrong). Reload the page and try again.');
+        throw new HttpError(
+          403,
+          'Refused: this form did not come from this dashboard (Origin or CSRF token missing or wrong). Reload the page and try again.',
+        );
       }
       if (path === '/login') return await login(request, method, cookies, secure);
       if (!guard.isAuthenticated(req)) {
@@ -132,7 +182,9 @@ export function createDashboardHandler(queue: JobQueue, options: DashboardOption
           res.setHeader('Set-Cookie', cookies);
           return redirect(res, `${base}/login`);
         }
-        return fail(401, 'A token is required: send `Authorization: Bearer <token>` or log in', { 'WWW-Authenticate': 'Bearer' });
+        return fail(401, 'A token is required: send `Authorization: Bearer <token>` or log in', {
+          'WWW-Authenticate': 'Bearer',
+        });
       }
       if (method === 'POST') return await post(request, cookies, secure);
 
@@ -147,7 +199,11 @@ export function createDashboardHandler(queue: JobQueue, options: DashboardOption
       }
       res.setHeader('Set-Cookie', cookies);
       const found = match(kind === 'api' ? apiRoutes : pageRoutes, path);
-      if (!found) return fail(404, `Not found: ${kind === 'api' ? 'no such API route' : 'no such page'} (${path})`);
+      if (!found)
+        return fail(
+          404,
+          `Not found: ${kind === 'api' ? 'no such API route' : 'no such page'} (${path})`,
+        );
       await found.route.handle(request, found.params);
     } catch (error) {
       const { status, message } = describeError(error);
@@ -156,7 +212,12 @@ export function createDashboardHandler(queue: JobQueue, options: DashboardOption
     }
   }
 
-  async function login(request: DashboardRequest, method: string, cookies: string[], secure: boolean): Promise<void> {
+  async function login(
+    request: DashboardRequest,
+    method: string,
+    cookies: string[],
+    secure: boolean,
+  ): Promise<void> {
     const { req, res, ctx } = request;
     const cookiePath = ctx.base || '/';
     if (!guard.tokenRequired) {
@@ -178,7 +239,11 @@ export function createDashboardHandler(queue: JobQueue, options: DashboardOption
     send(res, 200, 'text/html; charset=utf-8', loginPage(ctx, false).toString());
   }
 
-  async function post(request: DashboardRequest, cookies: string[], secure: boolean): Promise<void> {
+  async function post(
+    request: DashboardRequest,
+    cookies: string[],
+    secure: boolean,
+  ): Promise<void> {
     const { req, res, ctx, path } = request;
     const cookiePath = ctx.base || '/';
     if (path === '/logout') {

@@ -20,7 +20,13 @@ export function describeError(error: unknown): { status: number; message: string
   return { status: 500, message: 'Internal error; see the dashboard process log' };
 }
 
-export function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+export function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   res.statusCode = status;
   res.setHeader('Content-Type', type);
   res.setHeader('Cache-Control', 'no-store');
@@ -58,10 +64,14 @@ async function parseForm(req: IncomingMessage): Promise<URLSearchParams> {
   const parsed = (req as { body?: unknown }).body;
   if (parsed && typeof parsed === 'object' && !Buffer.isBuffer(parsed)) {
     const form = new URLSearchParams();
-    for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') form.set(name, value);
+    for (const [name, value] of Object.entries(parsed))
+      if (typeof value === 'string') form.set(name, value);
     return form;
   }
-  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
     throw new HttpError(415, 'Expected a form (application/x-www-form-urlencoded)');
   }

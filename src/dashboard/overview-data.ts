@@ -26,5 +26,10 @@ export async function loadOverview(queue: JobQueue, now = new Date()): Promise<O
     queue.workersSeen(new Date(now.getTime() - 3_600_000)),
   ]);
   workers.sort((a, b) => b.lastSeen.getTime() - a.lastSeen.getTime());
-  return { generatedAt: now, queues, throughput: { since, bucketMs: CHART_BUCKET_MS, buckets }, workers };
+  return {
+    generatedAt: now,
+    queues,
+    throughput: { since, bucketMs: CHART_BUCKET_MS, buckets },
+    workers,
+  };
 }

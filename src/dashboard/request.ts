@@ -22,7 +22,10 @@ export interface Route {
   handle(request: DashboardRequest, params: string[]): Promise<void>;
 }
 
-export function match<R extends { pattern: RegExp }>(routes: readonly R[], path: string): { route: R; params: string[] } | null {
+export function match<R extends { pattern: RegExp }>(
+  routes: readonly R[],
+  path: string,
+): { route: R; params: string[] } | null {
   for (const route of routes) {
     const found = route.pattern.exec(path);
     if (!found) continue;
@@ -30,7 +33,10 @@ export function match<R extends { pattern: RegExp }>(routes: readonly R[], path:
       try {
         return decodeURIComponent(part);
       } catch {
-        throw new HttpError(400, `Malformed percent-encoding in the path segment ${JSON.stringify(part)}`);
+        throw new HttpError(
+          400,
+          `Malformed percent-encoding in the path segment ${JSON.stringify(part)}`,
+        );
       }
     });
     return { route, params };

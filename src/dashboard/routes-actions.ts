@@ -35,7 +35,13 @@ export const actions: Action[] = [
       const location = `/jobs/${segment(job.id)}`;
       return retried
         ? { location, flash: { kind: 'ok', text: `Job ${job.id} retried: it is pending again.` } }
-        : { location, flash: { kind: 'info', text: `Job ${job.id} was not retried: ${reason ?? `job is ${job.status}`}.` } };
+        : {
+            location,
+            flash: {
+              kind: 'info',
+              text: `Job ${job.id} was not retried: ${reason ?? `job is ${job.status}`}.`,
+            },
+          };
     },
   },
   {
@@ -45,8 +51,18 @@ export const actions: Action[] = [
       const { job, cancelled, requested } = await r.queue.cancel(assertId(id));
       const location = `/jobs/${segment(job.id)}`;
       if (cancelled) return { location, flash: { kind: 'ok', text: `Job ${job.id} cancelled.` } };
-      if (requested) return { location, flash: { kind: 'ok', text: `Cancel requested: the worker running job ${job.id} stops it at its next heartbeat.` } };
-      return { location, flash: { kind: 'info', text: `Job ${job.id} was not cancelled: it is ${job.status}.` } };
+      if (requested)
+        return {
+          location,
+          flash: {
+            kind: 'ok',
+            text: `Cancel requested: the worker running job ${job.id} stops it at its next heartbeat.`,
+          },
+        };
+      return {
+        location,
+        flash: { kind: 'info', text: `Job ${job.id} was not cancelled: it is ${job.status}.` },
+      };
     },
   },
   {
@@ -55,10 +71,16 @@ export const actions: Action[] = [
     run: async (r, [id]) => {
       const batch = await findBatch(r.queue, id!);
       const { retried, skipped } = await r.queue.retryFailed({ batch: batch.id });
-      const more = skipped > 0 ? ` ${plural(skipped, 'job')} skipped: another active job has the same key.` : '';
+      const more =
+        skipped > 0
+          ? ` ${plural(skipped, 'job')} skipped: another active job has the same key.`
+          : '';
       return {
         location: `/batches/${segment(batch.id)}`,
-        flash: { kind: retried > 0 ? 'ok' : 'info', text: `Retried ${plural(retried, 'failed job')} of batch ${batch.name}.${more}` },
+        flash: {
+          kind: retried > 0 ? 'ok' : 'info',
+          text: `Retried ${plural(retried, 'failed job')} of batch ${batch.name}.${more}`,
+        },
       };
     },
   },
@@ -68,10 +90,14 @@ export const actions: Action[] = [
     run: async (r, [id]) => {
       const batch = await findBatch(r.queue, id!);
       const { cancelled, requested } = await r.queue.cancelBatch(batch.id);
-      const more = requested > 0 ? ` Cancel requested for ${plural(requested, 'running job')}.` : '';
+      const more =
+        requested > 0 ? ` Cancel requested for ${plural(requested, 'running job')}.` : '';
       return {
         location: `/batches/${segment(batch.id)}`,
-        flash: { kind: cancelled + requested > 0 ? 'ok' : 'info', text: `Cancelled ${plural(cancelled, 'job')} of batch ${batch.name}.${more}` },
+        flash: {
+          kind: cancelled + requested > 0 ? 'ok' : 'info',
+          text: `Cancelled ${plural(cancelled, 'job')} of batch ${batch.name}.${more}`,
+        },
       };
     },
   },
@@ -81,10 +107,16 @@ export const actions: Action[] = [
     run: async (r, [name]) => {
       const queue = assertName(name, 'queue');
       const { retried, skipped } = await r.queue.retryFailed({ queue });
-      const more = skipped > 0 ? ` ${plural(skipped, 'job')} skipped: another active job has the same key.` : '';
+      const more =
+        skipped > 0
+          ? ` ${plural(skipped, 'job')} skipped: another active job has the same key.`
+          : '';
       return {
         location: `/queues/${segment(queue)}`,
-        flash: { kind: retried > 0 ? 'ok' : 'info', text: `Retried ${plural(retried, 'failed job')} of queue ${queue}.${more}` },
+        flash: {
+          kind: retried > 0 ? 'ok' : 'info',
+          text: `Retried ${plural(retried, 'failed job')} of queue ${queue}.${more}`,
+        },
       };
     },
   },

@@ -25,7 +25,12 @@ function sendPage(request: DashboardRequest, body: SafeHtml): Promise<void> {
 
 function listFilter(request: DashboardRequest): JobListFilter {
   const { status, key, after, order } = parseListParams(request.query, LIST_PARAMS, false);
-  return { ...(status ? { status } : {}), ...(key ? { key } : {}), ...(after ? { after } : {}), order };
+  return {
+    ...(status ? { status } : {}),
+    ...(key ? { key } : {}),
+    ...(after ? { after } : {}),
+    order,
+  };
 }
 
 function listOptions(filter: JobListFilter) {
@@ -39,7 +44,8 @@ function listOptions(filter: JobListFilter) {
 }
 
 function requireWritable(request: DashboardRequest): void {
-  if (request.ctx.readOnly) throw new HttpError(403, 'This dashboard is read-only: actions are turned off');
+  if (request.ctx.readOnly)
+    throw new HttpError(403, 'This dashboard is read-only: actions are turned off');
 }
 
 async function confirm(request: DashboardRequest, view: ConfirmView): Promise<void> {
@@ -81,7 +87,10 @@ export const pageRoutes: Route[] = [
     handle: async (r, [name]) => {
       assertName(name, 'queue');
       const filter = listFilter(r);
-      const [stats, jobs] = await Promise.all([r.queue.queueStats(), r.queue.list({ ...listOptions(filter), queue: name! })]);
+      const [stats, jobs] = await Promise.all([
+        r.queue.queueStats(),
+        r.queue.list({ ...listOptions(filter), queue: name! }),
+      ]);
       const queueStats = stats[name!] ?? { counts: emptyCounts(), oldestWaitingMs: null };
       await sendPage(
         r,
@@ -102,7 +111,16 @@ export const pageRoutes: Route[] = [
     handle: async (r) => {
       const filter = listFilter(r);
       const jobs = await r.queue.list(listOptions(filter));
-      await sendPage(r, jobListPage(r.ctx, { title: 'Jobs', heading: html`<h1>Jobs</h1>`, path: '/jobs', filter, jobs }));
+      await sendPage(
+        r,
+        jobListPage(r.ctx, {
+          title: 'Jobs',
+          heading: html`<h1>Jobs</h1>`,
+          path: '/jobs',
+          filter,
+          jobs,
+        }),
+      );
     },
   },
   {

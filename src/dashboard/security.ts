@@ -42,7 +42,8 @@ export function isLoopback(host: string): boolean {
 export function hostName(header: string | undefined): string | null {
   if (!header) return null;
   const text = header.trim().toLowerCase();
-  const match = /^\[([0-9a-f:.]+)\](?::\d{1,5})?$/.exec(text) ?? /^([a-z0-9._-]+)(?::\d{1,5})?$/.exec(text);
+  const match =
+    /^\[([0-9a-f:.]+)\](?::\d{1,5})?$/.exec(text) ?? /^([a-z0-9._-]+)(?::\d{1,5})?$/.exec(text);
   return match ? match[1]!.replace(/\.$/, '') : null;
 }
 
@@ -56,8 +57,10 @@ export class HostAllowList {
   readonly #any: boolean;
 
   constructor(bound: string | undefined, extra: readonly string[] = []) {
-    if (bound && !['0.0.0.0', '::', ''].includes(bound)) this.#names.add(hostName(bound) ?? bound.toLowerCase());
-    for (const name of extra) if (name !== '*') this.#names.add(hostName(name) ?? name.toLowerCase());
+    if (bound && !['0.0.0.0', '::', ''].includes(bound))
+      this.#names.add(hostName(bound) ?? bound.toLowerCase());
+    for (const name of extra)
+      if (name !== '*') this.#names.add(hostName(name) ?? name.toLowerCase());
     this.#any = extra.includes('*');
   }
 
@@ -112,7 +115,9 @@ export class Signer {
   }
 
   sign(purpose: string, value: string): string {
-    return createHmac('sha256', this.#secret).update(`${purpose}\u0000${value}`).digest('base64url');
+    return createHmac('sha256', this.#secret)
+      .update(`${purpose}\u0000${value}`)
+      .digest('base64url');
   }
 
   verify(purpose: string, value: string, signature: string): boolean {

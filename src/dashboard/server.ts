@@ -37,9 +37,15 @@ export function assertSafeBind(host: string, token: string | undefined): void {
   }
 }
 
-export async function startDashboard(queue: JobQueue, options: DashboardServerOptions = {}): Promise<DashboardServer> {
+export async function startDashboard(
+  queue: JobQueue,
+  options: DashboardServerOptions = {},
+): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
-  const port = options.port === undefined ? DEFAULT_DASHBOARD_PORT : assertInteger(options.port, 'port', 0, 65_535);
+  const port =
+    options.port === undefined
+      ? DEFAULT_DASHBOARD_PORT
+      : assertInteger(options.port, 'port', 0, 65_535);
   assertSafeBind(host, options.token);
   const handler = createDashboardHandler(queue, { ...options, boundHost: host });
   const server = createServer((req, res) => handler(req, res));
@@ -51,7 +57,8 @@ export async function startDashboard(queue: JobQueue, options: DashboardServerOp
     });
   });
   const bound = (server.address() as AddressInfo).port;
-  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const shown =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
     server,
     handler,

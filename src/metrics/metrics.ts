@@ -38,7 +38,9 @@ export interface HoldfastMetrics {
 }
 
 // Jobs run from milliseconds (a cache warm-up) to many minutes (a listing with 200 photos).
-const DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600];
+const DURATION_BUCKETS = [
+  0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600,
+];
 // Waiting: near zero on an idle queue, hours in a backlog.
 const WAIT_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14_400];
 
@@ -72,7 +74,8 @@ export function createMetrics(queue: JobQueue, options: MetricsOptions = {}): Ho
       const stats = await readStats();
       this.reset();
       for (const [name, queueStats] of Object.entries(stats ?? {})) {
-        for (const status of JOB_STATUSES) this.set({ queue: name, status }, queueStats.counts[status]);
+        for (const status of JOB_STATUSES)
+          this.set({ queue: name, status }, queueStats.counts[status]);
       }
     },
   });
@@ -84,18 +87,29 @@ export function createMetrics(queue: JobQueue, options: MetricsOptions = {}): Ho
     async collect() {
       const stats = await readStats();
       this.reset();
-      for (const [name, queueStats] of Object.entries(stats ?? {})) this.set({ queue: name }, (queueStats.oldestWaitingMs ?? 0) / 1000);
+      for (const [name, queueStats] of Object.entries(stats ?? {}))
+        this.set({ queue: name }, (queueStats.oldestWaitingMs ?? 0) / 1000);
     },
   });
 
-  const enqueued = new Counter({ name: 'holdfast_jobs_enqueued_total', help: 'Jobs enqueued by this process.', labelNames: ['queue'], registers });
+  const enqueued = new Counter({
+    name: 'holdfast_jobs_enqueued_total',
+    help: 'Jobs enqueued by this process.',
+    labelNames: ['queue'],
+    registers,
+  });
   const finished = new Counter({
     name: 'holdfast_jobs_finished_total',
     help: 'Jobs that reached a final state in this process, by queue and outcome (completed, failed, cancelled).',
     labelNames: ['queue', 'outcome'],
     registers,
   });
-  const retries = new Counter({ name: 'holdfast_job_retries_total', help: 'Failed attempts that were scheduled to retry.', labelNames: ['queue'], registers });
+  const retries = new Counter({
+    name: 'holdfast_job_retries_total',
+    help: 'Failed attempts that were scheduled to retry.',
+    labelNames: ['queue'],
+    registers,
+  });
   const rescues = new Counter({
     name: 'holdfast_lease_rescues_total',
     help: "Running jobs whose worker's lease expired and that the rescuer took back, by outcome (retrying, failed).",
@@ -166,7 +180,8 @@ export function createMetrics(queue: JobQueue, options: MetricsOptions = {}): Ho
     },
     rescued: (_jobId, queueName, status) => rescues.inc({ queue: queueName, outcome: status }),
   };
-  for (const [event, listener] of Object.entries(listeners)) queue.on(event as keyof QueueEvents, listener as never);
+  for (const [event, listener] of Object.entries(listeners))
+    queue.on(event as keyof QueueEvents, listener as never);
 
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
 
@@ -175,7 +190,8 @@ export function createMetrics(queue: JobQueue, options: MetricsOptions = {}): Ho
     contentType: registry.contentType,
     text: () => registry.metrics(),
     close() {
-      for (const [event, listener] of Object.entries(listeners)) queue.off(event as keyof QueueEvents, listener as never);
+      for (const [event, listener] of Object.entries(listeners))
+        queue.off(event as keyof QueueEvents, listener as never);
       running.clear();
     },
   };

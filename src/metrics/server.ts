@@ -23,23 +23,36 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(queue: JobQueue, options: MetricsServerOptions): Promise<MetricsServer> {
+export async function startMetricsServer(
+  queue: JobQueue,
+  options: MetricsServerOptions,
+): Promise<MetricsServer> {
   const port = assertInteger(options.port, 'port', 0, 65_535);
   const host = options.host ?? '127.0.0.1';
   const metrics = options.metrics ?? createMetrics(queue, options);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found: metrics are at /metrics\n');
+      res
+        .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end('Not found: metrics are at /metrics\n');
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Use GET\n');
+      res
+        .writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' })
+        .end('Use GET\n');
       return;
     }
     metrics.text().then(
-      (text) => res.writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' }).end(text),
-      (error: Error) => res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`metrics failed: ${error.message}\n`),
+      (text) =>
+        res
+          .writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' })
+          .end(text),
+      (error: Error) =>
+        res
+          .writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+          .end(`metrics failed: ${error.message}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {

@@ -14,7 +14,9 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   child.kill('SIGTERM');
   return exited;
 }
@@ -22,7 +24,10 @@ async function stop(child: ChildProcess): Promise<number | null> {
 function stderrUntil(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} on stderr; got:\n${text}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`no ${pattern} on stderr; got:\n${text}`)),
+      30_000,
+    );
     child.stderr!.on('data', (chunk: Buffer) => {
       text += chunk.toString('utf8');
       const match = pattern.exec(text);
@@ -37,16 +42,22 @@ function stderrUntil(child: ChildProcess, pattern: RegExp): Promise<RegExpExecAr
 describe('holdfast dashboard (CLI)', () => {
   it('refuses to start on a public address without a token: exit 2, one line, nothing listening', async () => {
     const db = join(tempDir(), 'queue.db');
-    const result = await runCli(['--db', db, 'dashboard', '--host', '0.0.0.0', '--port', '0'], { env: env() });
+    const result = await runCli(['--db', db, 'dashboard', '--host', '0.0.0.0', '--port', '0'], {
+      env: env(),
+    });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^holdfast: Refusing to serve the dashboard on 0\.0\.0\.0 without a token.*--token \(or HOLDFAST_DASHBOARD_TOKEN\)/);
+    expect(result.stderr).toMatch(
+      /^holdfast: Refusing to serve the dashboard on 0\.0\.0\.0 without a token.*--token \(or HOLDFAST_DASHBOARD_TOKEN\)/,
+    );
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stdout).toBe('');
   });
 
   it('serves on 127.0.0.1 by default and stops on SIGTERM', async () => {
     const db = join(tempDir(), 'queue.db');
-    const child = spawnTracked(process.execPath, [CLI, '--db', db, 'dashboard', '--port', '0'], { env: env() });
+    const child = spawnTracked(process.execPath, [CLI, '--db', db, 'dashboard', '--port', '0'], {
+      env: env(),
+    });
     const line = await waitForOutput(child, (text) => text.includes('\n'));
     const url = /dashboard at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)?.[1];
     expect(url, line).toBeDefined();
@@ -59,14 +70,20 @@ describe('holdfast dashboard (CLI)', () => {
   it('starts on 0.0.0.0 with HOLDFAST_DASHBOARD_TOKEN, and asks for it', async () => {
     const db = join(tempDir(), 'queue.db');
     const token = 'token-from-the-environment';
-    const child = spawnTracked(process.execPath, [CLI, '--db', db, 'dashboard', '--host', '0.0.0.0', '--port', '0', '--read-only'], {
-      env: env({ HOLDFAST_DASHBOARD_TOKEN: token }),
-    });
+    const child = spawnTracked(
+      process.execPath,
+      [CLI, '--db', db, 'dashboard', '--host', '0.0.0.0', '--port', '0', '--read-only'],
+      {
+        env: env({ HOLDFAST_DASHBOARD_TOKEN: token }),
+      },
+    );
     const line = await waitForOutput(child, (text) => text.includes('\n'));
     expect(line).toMatch(/\(read-only\) \(token required\)/);
     const url = /dashboard at (\S+)/.exec(line)![1]!;
     expect((await http(`${url}api/overview`)).status).toBe(401);
-    expect((await http(`${url}api/overview`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(
+      (await http(`${url}api/overview`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200);
     expect(await stop(child)).toBe(0);
   });
 });
@@ -77,11 +94,27 @@ describe('holdfast work --metrics-port', () => {
     const db = join(dir, 'queue.db');
     writeFileSync(join(dir, 'handler.mjs'), 'export default async (job) => job.payload * 2;\n');
     expect((await runCli(['--db', db, 'enqueue', 'math', '--payload', '21'])).code).toBe(0);
-    const child = spawnTracked(process.execPath, [CLI, '--db', db, 'work', 'math', '--handler', join(dir, 'handler.mjs'), '--metrics-port', '0'], { env: env() });
+    const child = spawnTracked(
+      process.execPath,
+      [
+        CLI,
+        '--db',
+        db,
+        'work',
+        'math',
+        '--handler',
+        join(dir, 'handler.mjs'),
+        '--metrics-port',
+        '0',
+      ],
+      { env: env() },
+    );
     const [, url] = await stderrUntil(child, /metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/);
     await waitForOutput(child, (text) => text.includes('completed'));
     const parsed = parseExposition((await http(url!)).body);
-    expect(value(parsed, 'holdfast_jobs_finished_total', { queue: 'math', outcome: 'completed' })).toBe(1);
+    expect(
+      value(parsed, 'holdfast_jobs_finished_total', { queue: 'math', outcome: 'completed' }),
+    ).toBe(1);
     expect(value(parsed, 'holdfast_jobs', { queue: 'math', status: 'completed' })).toBe(1);
     expect(await stop(child)).toBe(0);
   });

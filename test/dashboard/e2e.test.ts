@@ -31,7 +31,10 @@ const CHROMIUM_ARGS = [
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -86,8 +89,21 @@ const valueNow = (page: Page, selector: string) =>
 describe('dashboard in Chromium', () => {
   it('shows the overview and a batch whose progress bar moves while a worker runs, without a reload', async () => {
     const { queue, origin } = await openDashboard({ liveIntervalMs: 200 });
-    const streets = ['12 Elm St', '4 Oak Ave', '9 Pine Rd', '31 Birch Ln', '7 Cedar Ct', '18 Maple Dr'];
-    await queue.enqueueMany(streets.map((key) => ({ queue: 'images', payload: { address: key }, options: { key, batch: 'listings.csv' } })));
+    const streets = [
+      '12 Elm St',
+      '4 Oak Ave',
+      '9 Pine Rd',
+      '31 Birch Ln',
+      '7 Cedar Ct',
+      '18 Maple Dr',
+    ];
+    await queue.enqueueMany(
+      streets.map((key) => ({
+        queue: 'images',
+        payload: { address: key },
+        options: { key, batch: 'listings.csv' },
+      })),
+    );
     const gate = gates();
     const worker = queue.work(
       'images',
@@ -109,9 +125,14 @@ describe('dashboard in Chromium', () => {
   async function watchBatch(origin: string, gate: ReturnType<typeof gates>): Promise<void> {
     const page = await openPage();
     await page.goto(`${origin}/`);
-    await expect(page.locator('h1').textContent()).resolves.toBe('Overview');
+    await expect(page.locator('h1').innerText()).resolves.toBe('Overview');
     await waitFor(() => gate.waiting.length === 2, 'two running jobs');
-    await page.waitForFunction(() => document.querySelector('tr[data-queue="images"] td[data-status="running"]')?.textContent?.trim() === '2');
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector('tr[data-queue="images"] td[data-status="running"]')
+          ?.textContent?.trim() === '2',
+    );
 
     await page.click('header >> text=Batches');
     await page.waitForURL(`${origin}/batches`);
@@ -123,28 +144,44 @@ describe('dashboard in Chromium', () => {
     await page.evaluate(() => (window.notReloaded = true));
 
     await gate.release(2);
-    await page.waitForFunction((selector) => Number(document.querySelector(selector)?.getAttribute('aria-valuenow')) === 2, bar);
+    await page.waitForFunction(
+      (selector) => Number(document.querySelector(selector)?.getAttribute('aria-valuenow')) === 2,
+      bar,
+    );
     const completedWidth = await page.locator(`${bar} rect.completed`).getAttribute('width');
     expect(completedWidth).toBe('33.33%');
-    await page.waitForFunction(() => document.querySelectorAll('#job-list .badge.running').length === 2);
+    await page.waitForFunction(
+      () => document.querySelectorAll('#job-list .badge.running').length === 2,
+    );
     await screenshot(page, 'batch');
 
     await gate.release(4);
-    await page.waitForFunction((selector) => Number(document.querySelector(selector)?.getAttribute('aria-valuenow')) === 6, bar);
+    await page.waitForFunction(
+      (selector) => Number(document.querySelector(selector)?.getAttribute('aria-valuenow')) === 6,
+      bar,
+    );
     expect(await page.locator(`${bar} rect.completed`).getAttribute('width')).toBe('100.00%');
     expect(await page.evaluate(() => window.notReloaded)).toBe(true);
-    await expect(page.locator('#live-status').textContent()).resolves.toMatch(/live · updated/);
+    await expect(page.locator('#live-status').innerText()).resolves.toMatch(/live · updated/);
 
     // Back on the overview, the live chart and counts show the finished batch.
     await page.click('header >> text=Overview');
-    await page.waitForFunction(() => document.querySelector('svg.chart')?.getAttribute('data-completed') === '6');
-    await expect(page.locator('tr[data-queue="images"] td[data-status="completed"]').textContent()).resolves.toBe('6');
+    await page.waitForFunction(
+      () => document.querySelector('svg.chart')?.getAttribute('data-completed') === '6',
+    );
+    await expect(
+      page.locator('tr[data-queue="images"] td[data-status="completed"]').innerText(),
+    ).resolves.toBe('6');
     await screenshot(page, 'overview');
   }
 
   it('retries a failed job from its page until it completes, showing each outcome', async () => {
     const { queue, origin } = await openDashboard({ liveIntervalMs: 200 });
-    const { job } = await queue.enqueue('images', { address: '221B Baker St' }, { key: '221B Baker St', maxAttempts: 1 });
+    const { job } = await queue.enqueue(
+      'images',
+      { address: '221B Baker St' },
+      { key: '221B Baker St', maxAttempts: 1 },
+    );
     let runs = 0;
     const worker = queue.work(
       'images',
@@ -156,7 +193,10 @@ describe('dashboard in Chromium', () => {
       { concurrency: 1, pollInterval: 20 },
     );
     try {
-      await waitFor(async () => (await queue.get(job.id))?.status === 'failed', 'the first failure');
+      await waitFor(
+        async () => (await queue.get(job.id))?.status === 'failed',
+        'the first failure',
+      );
       await retryUntilCompleted(origin, job.id);
     } finally {
       await worker.stop({ graceMs: 0 });
@@ -167,12 +207,14 @@ describe('dashboard in Chromium', () => {
     const job = { id };
     const page = await openPage();
     await page.goto(`${origin}/jobs/${job.id}`);
-    await expect(page.locator('.job-status .badge').textContent()).resolves.toBe('failed');
-    await expect(page.locator('.attempt-error').first().textContent()).resolves.toBe('Error: listing page timed out (run 1)');
+    await expect(page.locator('.job-status .badge').innerText()).resolves.toBe('failed');
+    await expect(page.locator('.attempt-error').first().innerText()).resolves.toBe(
+      'Error: listing page timed out (run 1)',
+    );
     await screenshot(page, 'job-failed');
 
     for (let round = 1; round <= 3; round++) {
-      const status = await page.locator('.job-status .badge').textContent();
+      const status = await page.locator('.job-status .badge').innerText();
       if (status === 'completed') break;
       expect(status).toBe('failed');
       await page.click('#retry-job');
@@ -184,12 +226,18 @@ describe('dashboard in Chromium', () => {
       await page.check('#confirm-form input[name=confirm]');
       await page.click('#confirm-form button[type=submit]');
       await page.waitForURL(`${origin}/jobs/${job.id}`);
-      await expect(page.locator('.flash').textContent()).resolves.toBe(`Job ${job.id} retried: it is pending again.`);
+      await expect(page.locator('.flash').innerText()).resolves.toBe(
+        `Job ${job.id} retried: it is pending again.`,
+      );
       // The live update shows the outcome of the new attempt.
-      await page.waitForFunction(() => ['failed', 'completed'].includes(document.querySelector('.job-status .badge')?.textContent ?? ''));
+      await page.waitForFunction(() =>
+        ['failed', 'completed'].includes(
+          (document.querySelector('.job-status .badge')?.textContent ?? '').trim(),
+        ),
+      );
     }
-    await expect(page.locator('.job-status .badge').textContent()).resolves.toBe('completed');
-    await expect(page.locator('pre.result').textContent()).resolves.toBe('{\n  "images": 5\n}');
+    await expect(page.locator('.job-status .badge').innerText()).resolves.toBe('completed');
+    await expect(page.locator('pre.result').innerText()).resolves.toBe('{\n  "images": 5\n}');
     await expect(page.locator('table.attempts tbody tr').count()).resolves.toBe(3);
     await expect(page.locator('#retry-job').count()).resolves.toBe(0);
     await screenshot(page, 'job-completed');
@@ -199,27 +247,53 @@ describe('dashboard in Chromium', () => {
     const { queue, origin } = await openDashboard({ liveIntervalMs: 200 });
     const key = `<img src=x onerror="alert('key')">12 <b>Elm</b> St`;
     const message = `<script>alert("error")</script><svg onload=alert(1)><iframe src="javascript:alert(2)">`;
-    const { job } = await queue.enqueue('images', { address: key, note: '</pre><script>alert(3)</script>' }, { key, batch: key, maxAttempts: 1 });
-    const worker = queue.work('images', async () => {
-      throw new Error(message);
-    }, { exitWhenEmpty: true, pollInterval: 20 });
+    const { job } = await queue.enqueue(
+      'images',
+      { address: key, note: '</pre><script>alert(3)</script>' },
+      { key, batch: key, maxAttempts: 1 },
+    );
+    const worker = queue.work(
+      'images',
+      async () => {
+        throw new Error(message);
+      },
+      { exitWhenEmpty: true, pollInterval: 20 },
+    );
     await worker.done;
 
     const page = await openPage();
-    for (const path of ['/', '/batches', `/batches/${job.batchId}`, '/queues/images', `/jobs/${job.id}`]) {
+    for (const path of [
+      '/',
+      '/batches',
+      `/batches/${job.batchId}`,
+      '/queues/images',
+      `/jobs/${job.id}`,
+    ]) {
       await page.goto(`${origin}${path}`);
       // Wait for one live refresh too: swapped-in markup must be as inert as the first render.
-      await page.waitForFunction(() => /updated/.test(document.getElementById('live-status')?.textContent ?? ''));
+      await page.waitForFunction(() =>
+        /updated/.test((document.getElementById('live-status')?.textContent ?? '').trim()),
+      );
       const injected = await page.evaluate(() => ({
-        elements: document.querySelectorAll('main img, main b, main iframe, main script, main svg[onload], body > script:not([src])').length,
+        elements: document.querySelectorAll(
+          'main img, main b, main iframe, main script, main svg[onload], body > script:not([src])',
+        ).length,
         scripts: [...document.scripts].map((s) => s.getAttribute('src')),
-        handlers: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
+        handlers: [...document.querySelectorAll('*')].filter((e) =>
+          [...e.attributes].some((a) => a.name.startsWith('on')),
+        ).length,
       }));
-      expect(injected, path).toEqual({ elements: 0, scripts: ['/assets/dashboard.js'], handlers: 0 });
+      expect(injected, path).toEqual({
+        elements: 0,
+        scripts: ['/assets/dashboard.js'],
+        handlers: 0,
+      });
     }
-    await expect(page.locator('.job-key').textContent()).resolves.toBe(key);
-    await expect(page.locator('.last-error').textContent()).resolves.toBe(`Error: ${message}`);
-    await expect(page.locator('pre.payload').textContent()).resolves.toContain('</pre><script>alert(3)</script>');
+    await expect(page.locator('.job-key').innerText()).resolves.toBe(key);
+    await expect(page.locator('.last-error').innerText()).resolves.toBe(`Error: ${message}`);
+    await expect(page.locator('pre.payload').innerText()).resolves.toContain(
+      '</pre><script>alert(3)</script>',
+    );
     await screenshot(page, 'job-escaped');
   });
 });

@@ -26,7 +26,11 @@ export interface Seeded {
  */
 export async function seed(queue: JobQueue): Promise<Seeded> {
   const [a, , c] = await queue.enqueueMany(
-    ['good-1', 'good-2', 'bad'].map((key) => ({ queue: 'images', payload: { address: key }, options: { key, batch: 'import-1', maxAttempts: 1 } })),
+    ['good-1', 'good-2', 'bad'].map((key) => ({
+      queue: 'images',
+      payload: { address: key },
+      options: { key, batch: 'import-1', maxAttempts: 1 },
+    })),
   );
   const pending = await queue.enqueue('email', { to: 'ops@example.com' }, { delay: '1h' });
   const worker = queue.work(
@@ -38,5 +42,10 @@ export async function seed(queue: JobQueue): Promise<Seeded> {
     { exitWhenEmpty: true, pollInterval: 20 },
   );
   await worker.done;
-  return { batchId: a!.job.batchId!, completedId: a!.job.id, failedId: c!.job.id, pendingId: pending.job.id };
+  return {
+    batchId: a!.job.batchId!,
+    completedId: a!.job.id,
+    failedId: c!.job.id,
+    pendingId: pending.job.id,
+  };
 }

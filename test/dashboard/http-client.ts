@@ -14,20 +14,24 @@ export function http(
   options: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        const cookies = new Map<string, string>();
-        for (const line of res.headers['set-cookie'] ?? []) {
-          const [pair] = line.split(';');
-          const eq = pair!.indexOf('=');
-          cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, cookies });
-      });
-    });
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers ?? {} },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          const cookies = new Map<string, string>();
+          for (const line of res.headers['set-cookie'] ?? []) {
+            const [pair] = line.split(';');
+            const eq = pair!.indexOf('=');
+            cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, cookies });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -43,8 +47,17 @@ export class Browser {
   }
 
   /** POSTs a form; `csrf: true` takes the token from the last page this browser loaded. */
-  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Reply> {
-    return this.#send('POST', path, { 'content-type': 'application/x-www-form-urlencoded', origin: this.origin, ...headers }, new URLSearchParams(fields).toString());
+  async post(
+    path: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
+    return this.#send(
+      'POST',
+      path,
+      { 'content-type': 'application/x-www-form-urlencoded', origin: this.origin, ...headers },
+      new URLSearchParams(fields).toString(),
+    );
   }
 
   async csrfFrom(path: string): Promise<string> {
@@ -54,13 +67,31 @@ export class Browser {
     return match[1]!;
   }
 
-  async #send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+  async #send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<Reply> {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    const reply = await http(`${this.origin}${path}`, { method, headers: { ...(cookie ? { cookie } : {}), ...headers }, ...(body !== undefined ? { body } : {}) });
+    const reply = await http(`${this.origin}${path}`, {
+      method,
+      headers: { ...(cookie ? { cookie } : {}), ...headers },
+      ...(body !== undefined ? { body } : {}),
+    });
     for (const [name, value] of reply.cookies) {
       if (value === '') this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
     return reply;
   }
+}
+
+/** Markup with whitespace between tags removed and runs of whitespace made one space, for matching. */
+export function squash(markup: string): string {
+  return markup
+    .replace(/>\s+</g, '><')
+    .replace(/\s+/g, ' ')
+    .replace(/\s+>/g, '>')
+    .replace(/ \/>/g, '>');
 }

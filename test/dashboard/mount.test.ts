@@ -24,13 +24,17 @@ describe('mounting the handler', () => {
     const overview = await http(`${origin}/admin/queue/`);
     expect(overview.status).toBe(200);
     expect(overview.body).toContain('href="/admin/queue/queues/images"');
-    expect(overview.body).toContain('<link rel="stylesheet" href="/admin/queue/assets/dashboard.css">');
+    expect(overview.body).toContain(
+      '<link rel="stylesheet" href="/admin/queue/assets/dashboard.css" />',
+    );
     expect((await http(`${origin}/admin/queue`)).status).toBe(200);
     expect((await http(`${origin}/admin/queue/api/overview`)).status).toBe(200);
     expect((await http(`${origin}/admin/queue/assets/dashboard.js`)).status).toBe(200);
     expect((await http(`${origin}/admin/queueX`)).body).toBe('the app itself');
     expect((await http(`${origin}/other`)).body).toBe('the app itself');
-    const cookie = ([] as string[]).concat(overview.headers['set-cookie'] ?? []).find((c) => c.startsWith('holdfast_csrf='));
+    const cookie = ([] as string[])
+      .concat(overview.headers['set-cookie'] ?? [])
+      .find((c) => c.startsWith('holdfast_csrf='));
     expect(cookie).toContain('Path=/admin/queue;');
 
     // A POST through the prefix works end to end (Express-style: the framework strips the prefix

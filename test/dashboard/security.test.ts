@@ -19,7 +19,10 @@ function elements(page: string): Array<{ name: string; attributes: Record<string
 describe('html escaper', () => {
   it('escapes every interpolated string, in text and in attributes, and keeps nested html as is', () => {
     const evil = `"><img src=x onerror=alert(1)>'\`&`;
-    const out = html`<a title="${evil}">${evil}</a>${html`<b>${evil}</b>`}${[evil, null, false, 3]}`.toString();
+    // Prettier lays out html templates; whitespace between tags is not part of what is tested.
+    const out = html`<a title="${evil}">${evil}</a>${html`<b>${evil}</b>`}${[evil, null, false, 3]}`
+      .toString()
+      .replace(/<\/a\s+>/, '</a>');
     expect(out).toBe(
       '<a title="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&#39;&#96;&amp;">&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&#39;&#96;&amp;</a>' +
         '<b>&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&#39;&#96;&amp;</b>&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&#39;&#96;&amp;3',
@@ -31,31 +34,51 @@ describe('dashboard security', () => {
   it('refuses requests whose Host is not the bound host or localhost (DNS rebinding) with 421', async () => {
     const { queue, dashboard, origin } = await openDashboard();
     await seed(queue);
-    for (const host of ['evil.example', `evil.example:${dashboard.port}`, '127.0.0.1.nip.io', 'bad host name']) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${dashboard.port}`,
+      '127.0.0.1.nip.io',
+      'bad host name',
+    ]) {
       for (const path of ['/', '/api/overview', '/metrics']) {
         const reply = await http(`${origin}${path}`, { headers: { host } });
         expect(reply.status, `${host} ${path}`).toBe(421);
         expect(reply.body).not.toContain('images');
       }
     }
-    for (const host of [`127.0.0.1:${dashboard.port}`, `localhost:${dashboard.port}`, 'LOCALHOST', `[::1]:${dashboard.port}`]) {
+    for (const host of [
+      `127.0.0.1:${dashboard.port}`,
+      `localhost:${dashboard.port}`,
+      'LOCALHOST',
+      `[::1]:${dashboard.port}`,
+    ]) {
       expect((await http(`${origin}/api/overview`, { headers: { host } })).status, host).toBe(200);
     }
   });
 
   it('accepts configured allowedHosts, and nothing else', async () => {
     const { origin } = await openDashboard({ allowedHosts: ['queue.internal.example'] });
-    expect((await http(`${origin}/`, { headers: { host: 'queue.internal.example:4600' } })).status).toBe(200);
-    expect((await http(`${origin}/`, { headers: { host: 'other.internal.example' } })).status).toBe(421);
+    expect(
+      (await http(`${origin}/`, { headers: { host: 'queue.internal.example:4600' } })).status,
+    ).toBe(200);
+    expect((await http(`${origin}/`, { headers: { host: 'other.internal.example' } })).status).toBe(
+      421,
+    );
   });
 
   it('refuses to start on a non-loopback address without a token, and starts with one', async () => {
     const { queue } = await openTestQueue();
     for (const host of ['0.0.0.0', '::', '192.168.1.20']) {
       await expect(startDashboard(queue, { host, port: 0 })).rejects.toThrow(ValidationError);
-      await expect(startDashboard(queue, { host, port: 0 })).rejects.toThrow(/Refusing to serve the dashboard on .* without a token/);
+      await expect(startDashboard(queue, { host, port: 0 })).rejects.toThrow(
+        /Refusing to serve the dashboard on .* without a token/,
+      );
     }
-    const open = await startDashboard(queue, { host: '0.0.0.0', port: 0, token: 'a-long-secret-token' });
+    const open = await startDashboard(queue, {
+      host: '0.0.0.0',
+      port: 0,
+      token: 'a-long-secret-token',
+    });
     onTestFinished(() => open.close());
     const reply = await http(`http://127.0.0.1:${open.port}/api/overview`);
     expect(reply.status).toBe(401);
@@ -68,21 +91,32 @@ describe('dashboard security', () => {
     const path = `/jobs/${s.failedId}/retry`;
     const attempts: Array<[string, Record<string, string>, Record<string, string>]> = [
       ['cross-origin', { csrf, confirm: 'yes' }, { origin: 'http://evil.example' }],
-      ['cross-origin referer', { csrf, confirm: 'yes' }, { origin: '', referer: 'http://evil.example/page' }],
+      [
+        'cross-origin referer',
+        { csrf, confirm: 'yes' },
+        { origin: '', referer: 'http://evil.example/page' },
+      ],
       ['null origin', { csrf, confirm: 'yes' }, { origin: 'null' }],
       ['no CSRF token', { confirm: 'yes' }, {}],
       ['wrong CSRF token', { csrf: 'x'.repeat(43), confirm: 'yes' }, {}],
     ];
     for (const [what, fields, headers] of attempts) {
       const sent = Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== ''));
-      const reply = await browser.post(path, fields, headers.origin === '' ? { ...sent, origin: '' } : sent);
+      const reply = await browser.post(
+        path,
+        fields,
+        headers.origin === '' ? { ...sent, origin: '' } : sent,
+      );
       expect(reply.status, what).toBe(403);
       expect(reply.body, what).toContain('did not come from this dashboard');
     }
     // No Origin and no Referer at all (a raw client): refused.
     const bare = await http(`${origin}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: [...browser.cookies].map(([n, v]) => `${n}=${v}`).join('; ') },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: [...browser.cookies].map(([n, v]) => `${n}=${v}`).join('; '),
+      },
       body: new URLSearchParams({ csrf, confirm: 'yes' }).toString(),
     });
     expect(bare.status).toBe(403);
@@ -108,7 +142,9 @@ describe('dashboard security', () => {
   it('sets the CSRF cookie HttpOnly and SameSite=Strict', async () => {
     const { origin } = await openDashboard();
     const reply = await http(`${origin}/`);
-    const cookie = ([] as string[]).concat(reply.headers['set-cookie'] ?? []).find((c) => c.startsWith('holdfast_csrf='));
+    const cookie = ([] as string[])
+      .concat(reply.headers['set-cookie'] ?? [])
+      .find((c) => c.startsWith('holdfast_csrf='));
     expect(cookie).toMatch(/; Path=\/; HttpOnly; SameSite=Strict$/);
   });
 
@@ -120,10 +156,15 @@ describe('dashboard security', () => {
 
     const unticked = await browser.post(path, { csrf });
     expect([unticked.status, unticked.headers.location]).toEqual([303, path]);
-    expect((await browser.get(path)).body).toContain('Nothing was done: tick the confirmation box first.');
+    expect((await browser.get(path)).body).toContain(
+      'Nothing was done: tick the confirmation box first.',
+    );
     expect((await queue.getOrThrow(s.failedId)).status).toBe('failed');
 
-    const [first, second] = await Promise.all([browser.post(path, { csrf, confirm: 'yes' }), browser.post(path, { csrf, confirm: 'yes' })]);
+    const [first, second] = await Promise.all([
+      browser.post(path, { csrf, confirm: 'yes' }),
+      browser.post(path, { csrf, confirm: 'yes' }),
+    ]);
     expect([first.status, second.status]).toEqual([303, 303]);
     expect(first.headers.location).toBe(`/jobs/${s.failedId}`);
     const job = await queue.getOrThrow(s.failedId);
@@ -133,7 +174,9 @@ describe('dashboard security', () => {
       [first, second].map(async (reply) => {
         const b = new Browser(browser.origin);
         b.cookies.set('holdfast_flash', reply.cookies.get('holdfast_flash')!);
-        return /class="flash \w+" role="status">([^<]+)</.exec((await b.get(`/jobs/${s.failedId}`)).body)?.[1];
+        return /class="flash \w+" role="status">([^<]+)</.exec(
+          (await b.get(`/jobs/${s.failedId}`)).body,
+        )?.[1];
       }),
     );
     expect(flashes.sort()).toEqual([
@@ -152,18 +195,26 @@ describe('dashboard security', () => {
     const cancel = await browser.post(`/jobs/${s.pendingId}/cancel`, { csrf, confirm: 'yes' });
     expect(cancel.headers.location).toBe(`/jobs/${s.pendingId}`);
     expect((await queue.getOrThrow(s.pendingId)).status).toBe('cancelled');
-    expect((await browser.get(`/jobs/${s.pendingId}`)).body).toContain(`Job ${s.pendingId} cancelled.`);
+    expect((await browser.get(`/jobs/${s.pendingId}`)).body).toContain(
+      `Job ${s.pendingId} cancelled.`,
+    );
 
     await browser.post(`/batches/${s.batchId}/retry`, { csrf, confirm: 'yes' });
-    expect((await browser.get(`/batches/${s.batchId}`)).body).toContain('Retried 1 failed job of batch import-1.');
+    expect((await browser.get(`/batches/${s.batchId}`)).body).toContain(
+      'Retried 1 failed job of batch import-1.',
+    );
     expect((await queue.getOrThrow(s.failedId)).status).toBe('pending');
 
     await browser.post(`/batches/${s.batchId}/cancel`, { csrf, confirm: 'yes' });
-    expect((await browser.get(`/batches/${s.batchId}`)).body).toContain('Cancelled 1 job of batch import-1.');
+    expect((await browser.get(`/batches/${s.batchId}`)).body).toContain(
+      'Cancelled 1 job of batch import-1.',
+    );
     expect((await queue.getOrThrow(s.failedId)).status).toBe('cancelled');
 
     await browser.post('/queues/email/retry', { csrf, confirm: 'yes' });
-    expect((await browser.get('/queues/email')).body).toContain('Retried 0 failed jobs of queue email.');
+    expect((await browser.get('/queues/email')).body).toContain(
+      'Retried 0 failed jobs of queue email.',
+    );
     expect((await browser.post('/jobs/abc/retry', { csrf, confirm: 'yes' })).status).toBe(400);
     expect((await browser.post('/jobs/99999/retry', { csrf, confirm: 'yes' })).status).toBe(404);
     expect((await browser.post('/nowhere', { csrf, confirm: 'yes' })).status).toBe(404);
@@ -172,20 +223,37 @@ describe('dashboard security', () => {
   it('read-only hides every action and refuses them with 403', async () => {
     const { queue, browser } = await openDashboard({ readOnly: true });
     const s = await seed(queue);
-    for (const path of ['/', `/batches/${s.batchId}`, '/queues/images', `/jobs/${s.failedId}`, `/jobs/${s.pendingId}`]) {
+    for (const path of [
+      '/',
+      `/batches/${s.batchId}`,
+      '/queues/images',
+      `/jobs/${s.failedId}`,
+      `/jobs/${s.pendingId}`,
+    ]) {
       const body = (await browser.get(path)).body;
       expect(body, path).not.toMatch(/\/(retry|cancel)"/);
       expect(body, path).not.toContain('method="post"');
       expect(body, path).toContain('read-only');
     }
-    for (const path of [`/jobs/${s.failedId}/retry`, `/batches/${s.batchId}/cancel`, '/queues/images/retry']) {
+    for (const path of [
+      `/jobs/${s.failedId}/retry`,
+      `/batches/${s.batchId}/cancel`,
+      '/queues/images/retry',
+    ]) {
       expect((await browser.get(path)).status, path).toBe(403);
     }
-    const csrf = /name="csrf" value="([^"]+)"/.exec((await new Browser(browser.origin).get('/')).body)?.[1];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(
+      (await new Browser(browser.origin).get('/')).body,
+    )?.[1];
     expect(csrf).toBeUndefined(); // no form at all on a read-only page
-    const token = (await browser.get('/')).cookies.get('holdfast_csrf') ?? browser.cookies.get('holdfast_csrf')!;
+    const token =
+      (await browser.get('/')).cookies.get('holdfast_csrf') ??
+      browser.cookies.get('holdfast_csrf')!;
     expect(token).toBeTruthy();
-    const refused = await browser.post(`/jobs/${s.failedId}/retry`, { csrf: 'irrelevant', confirm: 'yes' });
+    const refused = await browser.post(`/jobs/${s.failedId}/retry`, {
+      csrf: 'irrelevant',
+      confirm: 'yes',
+    });
     expect(refused.status).toBe(403);
     expect((await queue.getOrThrow(s.failedId)).status).toBe('failed');
   });
@@ -221,10 +289,21 @@ describe('dashboard security', () => {
       expect(reply.headers['www-authenticate']).toBe('Bearer');
       expect(reply.body).not.toContain('images');
     }
-    expect((await http(`${origin}/api/overview`, { headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
-    expect((await http(`${origin}/api/overview`, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401);
-    expect((await http(`${origin}/api/overview`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-    expect((await http(`${origin}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(
+      (await http(`${origin}/api/overview`, { headers: { authorization: 'Bearer wrong-token' } }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await http(`${origin}/api/overview`, { headers: { authorization: `Bearer ${token}x` } }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await http(`${origin}/api/overview`, { headers: { authorization: `Bearer ${token}` } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await http(`${origin}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status,
+    ).toBe(200);
 
     const csrf = await browser.csrfFrom('/login');
     const wrong = await browser.post('/login', { csrf, token: 'nope' });
@@ -233,13 +312,18 @@ describe('dashboard security', () => {
     expect(browser.cookies.has('holdfast_session')).toBe(false);
     const right = await browser.post('/login', { csrf, token });
     expect([right.status, right.headers.location]).toEqual([303, '/']);
-    const setCookie = ([] as string[]).concat(right.headers['set-cookie'] ?? []).find((c) => c.startsWith('holdfast_session='));
+    const setCookie = ([] as string[])
+      .concat(right.headers['set-cookie'] ?? [])
+      .find((c) => c.startsWith('holdfast_session='));
     expect(setCookie).toMatch(/HttpOnly; SameSite=Strict/);
     expect(setCookie).not.toContain(token);
     expect((await browser.get('/batches')).status).toBe(200);
     // A forged session cookie is refused.
     const forged = new Browser(origin);
-    forged.cookies.set('holdfast_session', `${Buffer.from(String(Date.now() + 1e9)).toString('base64url')}.AAAA`);
+    forged.cookies.set(
+      'holdfast_session',
+      `${Buffer.from(String(Date.now() + 1e9)).toString('base64url')}.AAAA`,
+    );
     expect((await forged.get('/batches')).status).toBe(303);
 
     const out = await browser.post('/logout', { csrf: await browser.csrfFrom('/') });
@@ -250,19 +334,48 @@ describe('dashboard security', () => {
   it('escapes job data everywhere: no element or attribute comes from a key, payload or error', async () => {
     const { queue, browser } = await openDashboard();
     const evil = `<img src=x onerror="alert(1)"><script>alert(2)</script>"'><svg onload=alert(3)>`;
-    const { job } = await queue.enqueue(`q${evil.slice(0, 20)}`, { address: evil }, { key: evil, batch: evil, maxAttempts: 1 });
-    const worker = queue.work(job.queue, async () => {
-      throw new Error(evil);
-    }, { exitWhenEmpty: true, pollInterval: 20 });
+    const { job } = await queue.enqueue(
+      `q${evil.slice(0, 20)}`,
+      { address: evil },
+      { key: evil, batch: evil, maxAttempts: 1 },
+    );
+    const worker = queue.work(
+      job.queue,
+      async () => {
+        throw new Error(evil);
+      },
+      { exitWhenEmpty: true, pollInterval: 20 },
+    );
     await worker.done;
-    const ours = (page: string) => elements(page).filter((e) => e.name === 'script' || e.name === 'img' || Object.keys(e.attributes).some((a) => a.startsWith('on')));
-    for (const path of ['/', '/batches', `/batches/${job.batchId}`, `/queues/${encodeURIComponent(job.queue)}`, `/jobs/${job.id}`, `/jobs?key=${encodeURIComponent(evil)}`, `/jobs/${job.id}/retry`]) {
+    const ours = (page: string) =>
+      elements(page).filter(
+        (e) =>
+          e.name === 'script' ||
+          e.name === 'img' ||
+          Object.keys(e.attributes).some((a) => a.startsWith('on')),
+      );
+    for (const path of [
+      '/',
+      '/batches',
+      `/batches/${job.batchId}`,
+      `/queues/${encodeURIComponent(job.queue)}`,
+      `/jobs/${job.id}`,
+      `/jobs?key=${encodeURIComponent(evil)}`,
+      `/jobs/${job.id}/retry`,
+    ]) {
       const page = await browser.get(path);
       expect(page.status, path).toBe(200);
       const risky = ours(page.body);
-      expect(risky, path).toEqual([{ name: 'script', attributes: { src: '/assets/dashboard.js', defer: '' } }]);
-      expect(elements(page.body).some((e) => e.name === 'svg' && 'onload' in e.attributes), path).toBe(false);
+      expect(risky, path).toEqual([
+        { name: 'script', attributes: { src: '/assets/dashboard.js', defer: '' } },
+      ]);
+      expect(
+        elements(page.body).some((e) => e.name === 'svg' && 'onload' in e.attributes),
+        path,
+      ).toBe(false);
     }
-    expect((await browser.get(`/jobs/${job.id}`)).body).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;');
+    expect((await browser.get(`/jobs/${job.id}`)).body).toContain(
+      '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;',
+    );
   });
 });

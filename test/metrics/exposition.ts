@@ -24,7 +24,8 @@ function parseValue(text: string, line: string): number {
   if (/^\+?inf(inity)?$/i.test(text)) return Infinity;
   if (/^-inf(inity)?$/i.test(text)) return -Infinity;
   if (/^nan$/i.test(text)) return Number.NaN;
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`bad value ${JSON.stringify(text)} in: ${line}`);
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text))
+    throw new Error(`bad value ${JSON.stringify(text)} in: ${line}`);
   return Number(text);
 }
 
@@ -62,7 +63,8 @@ export function parseExposition(text: string): Exposition {
       const meta = new RegExp(`^# (HELP|TYPE) (${NAME}) (.*)$`).exec(line);
       if (!meta) continue; // a plain comment
       if (meta[1] === 'TYPE') {
-        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(meta[3]!)) throw new Error(`bad type in: ${line}`);
+        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(meta[3]!))
+          throw new Error(`bad type in: ${line}`);
         if (types.has(meta[2]!)) throw new Error(`second TYPE for ${meta[2]}`);
         types.set(meta[2]!, meta[3]!);
       } else help.set(meta[2]!, meta[3]!);
@@ -95,14 +97,25 @@ function checkHistograms(samples: Sample[], types: Map<string, string>): void {
     }
     for (const [key, buckets] of groups) {
       const values = buckets.map((b) => b.value);
-      if (values.some((v, i) => i > 0 && v < values[i - 1]!)) throw new Error(`${name} buckets are not cumulative`);
+      if (values.some((v, i) => i > 0 && v < values[i - 1]!))
+        throw new Error(`${name} buckets are not cumulative`);
       const inf = buckets.find((b) => b.labels.le === '+Inf');
-      const count = samples.find((s) => s.name === `${name}_count` && JSON.stringify(Object.entries(s.labels).sort()) === key);
-      if (!inf || !count || inf.value !== count.value) throw new Error(`${name}: +Inf bucket must equal _count`);
+      const count = samples.find(
+        (s) =>
+          s.name === `${name}_count` && JSON.stringify(Object.entries(s.labels).sort()) === key,
+      );
+      if (!inf || !count || inf.value !== count.value)
+        throw new Error(`${name}: +Inf bucket must equal _count`);
     }
   }
 }
 
-export function value(exposition: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
-  return exposition.samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+export function value(
+  exposition: Exposition,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  return exposition.samples.find(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  )?.value;
 }

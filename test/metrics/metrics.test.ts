@@ -10,7 +10,11 @@ import { parseExposition, value } from './exposition.js';
 /** Runs `count` jobs on queue `q` to the end: every fifth fails for good, every seventh retries once first. */
 async function runJobs(queue: JobQueue, count: number, offset = 0): Promise<void> {
   await queue.enqueueMany(
-    Array.from({ length: count }, (_, i) => ({ queue: 'q', payload: { n: offset + i }, options: { key: `address ${offset + i}`, maxAttempts: 2 } })),
+    Array.from({ length: count }, (_, i) => ({
+      queue: 'q',
+      payload: { n: offset + i },
+      options: { key: `address ${offset + i}`, maxAttempts: 2 },
+    })),
   );
   const worker = queue.work(
     'q',
@@ -20,7 +24,12 @@ async function runJobs(queue: JobQueue, count: number, offset = 0): Promise<void
       if (n % 7 === 0 && job.attempt === 1) throw new Error('flaky');
       return n;
     },
-    { concurrency: 8, exitWhenEmpty: true, pollInterval: 20, backoff: { min: 1, max: 1, jitter: 0 } },
+    {
+      concurrency: 8,
+      exitWhenEmpty: true,
+      pollInterval: 20,
+      backoff: { min: 1, max: 1, jitter: 0 },
+    },
   );
   await worker.done;
 }
@@ -31,7 +40,9 @@ async function runJobs(queue: JobQueue, count: number, offset = 0): Promise<void
  */
 function stableSeries(text: string): string[] {
   return parseExposition(text)
-    .samples.filter((s) => !/^nodejs_(gc_duration_seconds|active_(handles|requests|resources))/.test(s.name))
+    .samples.filter(
+      (s) => !/^nodejs_(gc_duration_seconds|active_(handles|requests|resources))/.test(s.name),
+    )
     .map((s) => `${s.name}${JSON.stringify(s.labels)}`)
     .sort();
 }
@@ -54,11 +65,19 @@ describe('metrics', () => {
     expect(value(parsed, 'holdfast_jobs', { queue: 'q', status: 'failed' })).toBe(4);
     expect(value(parsed, 'holdfast_jobs', { queue: 'q', status: 'pending' })).toBe(0);
     expect(value(parsed, 'holdfast_jobs', { queue: 'later', status: 'pending' })).toBe(1);
-    expect(value(parsed, 'holdfast_jobs_finished_total', { queue: 'q', outcome: 'completed' })).toBe(16);
-    expect(value(parsed, 'holdfast_jobs_finished_total', { queue: 'q', outcome: 'failed' })).toBe(4);
+    expect(
+      value(parsed, 'holdfast_jobs_finished_total', { queue: 'q', outcome: 'completed' }),
+    ).toBe(16);
+    expect(value(parsed, 'holdfast_jobs_finished_total', { queue: 'q', outcome: 'failed' })).toBe(
+      4,
+    );
     expect(value(parsed, 'holdfast_job_retries_total', { queue: 'q' })).toBe(4 + 2); // 0,5,10,15 retry once before failing; 7 and 14 once
-    expect(value(parsed, 'holdfast_job_duration_seconds_count', { queue: 'q', outcome: 'completed' })).toBe(16);
-    expect(value(parsed, 'holdfast_job_duration_seconds_count', { queue: 'q', outcome: 'retrying' })).toBe(6);
+    expect(
+      value(parsed, 'holdfast_job_duration_seconds_count', { queue: 'q', outcome: 'completed' }),
+    ).toBe(16);
+    expect(
+      value(parsed, 'holdfast_job_duration_seconds_count', { queue: 'q', outcome: 'retrying' }),
+    ).toBe(6);
     expect(value(parsed, 'holdfast_job_wait_seconds_count', { queue: 'q' })).toBe(26); // one per attempt started
     expect(value(parsed, 'holdfast_jobs_enqueued_total', { queue: 'q' })).toBe(20);
     expect(value(parsed, 'holdfast_worker_active_jobs', { queue: 'q' })).toBe(0);
@@ -68,7 +87,12 @@ describe('metrics', () => {
 
     // Labels come from small fixed sets: never an id, key, address or worker.
     for (const sample of parsed.samples.filter((s) => s.name.startsWith('holdfast_'))) {
-      expect(Object.keys(sample.labels).every((label) => ['queue', 'status', 'outcome', 'le'].includes(label)), sample.name).toBe(true);
+      expect(
+        Object.keys(sample.labels).every((label) =>
+          ['queue', 'status', 'outcome', 'le'].includes(label),
+        ),
+        sample.name,
+      ).toBe(true);
       expect(JSON.stringify(sample.labels)).not.toMatch(/address|\d{2,}:/);
     }
     for (const name of parsed.types.keys()) {
@@ -101,9 +125,15 @@ describe('metrics', () => {
     const { job } = await queue.enqueue('q', {});
     await queue.cancel(job.id);
     const parsed = parseExposition(await metrics.text());
-    expect(value(parsed, 'holdfast_lease_rescues_total', { queue: 'q', outcome: 'retrying' })).toBe(1);
-    expect(value(parsed, 'holdfast_lease_rescues_total', { queue: 'q', outcome: 'failed' })).toBe(1);
-    expect(value(parsed, 'holdfast_jobs_finished_total', { queue: 'q', outcome: 'cancelled' })).toBe(1);
+    expect(value(parsed, 'holdfast_lease_rescues_total', { queue: 'q', outcome: 'retrying' })).toBe(
+      1,
+    );
+    expect(value(parsed, 'holdfast_lease_rescues_total', { queue: 'q', outcome: 'failed' })).toBe(
+      1,
+    );
+    expect(
+      value(parsed, 'holdfast_jobs_finished_total', { queue: 'q', outcome: 'cancelled' }),
+    ).toBe(1);
     expect(parsed.samples.some((s) => s.name.startsWith('process_'))).toBe(false);
   });
 
@@ -125,7 +155,9 @@ describe('metrics', () => {
     const reply = await http(server.url);
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toContain('text/plain; version=0.0.4');
-    expect(value(parseExposition(reply.body), 'holdfast_jobs', { queue: 'q', status: 'pending' })).toBe(1);
+    expect(
+      value(parseExposition(reply.body), 'holdfast_jobs', { queue: 'q', status: 'pending' }),
+    ).toBe(1);
     expect((await http(`http://127.0.0.1:${server.port}/`)).status).toBe(404);
     expect((await http(server.url, { method: 'POST' })).status).toBe(405);
 
@@ -133,6 +165,8 @@ describe('metrics', () => {
     await other.enqueue('images', {});
     const scraped = await http(`${origin}/metrics`);
     expect(scraped.status).toBe(200);
-    expect(value(parseExposition(scraped.body), 'holdfast_jobs', { queue: 'images', status: 'pending' })).toBe(1);
+    expect(
+      value(parseExposition(scraped.body), 'holdfast_jobs', { queue: 'images', status: 'pending' }),
+    ).toBe(1);
   });
 });

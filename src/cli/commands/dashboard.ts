@@ -22,27 +22,50 @@ export function registerDashboard(program: Command): void {
   program
     .command('dashboard')
     .description('serve the web dashboard and /metrics (127.0.0.1:4600 by default)')
-    .option('--port <n>', `port to listen on, 0 for any free one (default: ${DEFAULT_DASHBOARD_PORT})`)
-    .option('--host <address>', 'address to bind; anything but loopback needs a token (default: 127.0.0.1)')
-    .option('--token <token>', 'require this token (default: $HOLDFAST_DASHBOARD_TOKEN; prefer it: flags show in `ps`)')
+    .option(
+      '--port <n>',
+      `port to listen on, 0 for any free one (default: ${DEFAULT_DASHBOARD_PORT})`,
+    )
+    .option(
+      '--host <address>',
+      'address to bind; anything but loopback needs a token (default: 127.0.0.1)',
+    )
+    .option(
+      '--token <token>',
+      'require this token (default: $HOLDFAST_DASHBOARD_TOKEN; prefer it: flags show in `ps`)',
+    )
     .option('--read-only', 'hide and refuse retry and cancel')
-    .option('--allowed-host <name...>', 'extra Host names to accept, e.g. the name of your reverse proxy')
-    .option('--base-path <path>', 'serve under this path prefix, e.g. /holdfast (for a reverse proxy)')
+    .option(
+      '--allowed-host <name...>',
+      'extra Host names to accept, e.g. the name of your reverse proxy',
+    )
+    .option(
+      '--base-path <path>',
+      'serve under this path prefix, e.g. /holdfast (for a reverse proxy)',
+    )
     .action(async (flags: DashboardFlags, command: Command) => {
-      const port = flags.port === undefined ? DEFAULT_DASHBOARD_PORT : parseIntegerArg(flags.port, '--port', 0, 65_535);
+      const port =
+        flags.port === undefined
+          ? DEFAULT_DASHBOARD_PORT
+          : parseIntegerArg(flags.port, '--port', 0, 65_535);
       const host = flags.host === undefined ? '127.0.0.1' : parseNameArg(flags.host, '--host');
       const token = flags.token ?? process.env.HOLDFAST_DASHBOARD_TOKEN ?? undefined;
-      if (token !== undefined && token.length < 8) throw new UsageError('--token must be at least 8 characters (a long random one is best)');
+      if (token !== undefined && token.length < 8)
+        throw new UsageError('--token must be at least 8 characters (a long random one is best)');
       await withQueue(command, async (queue) => {
         const dashboard = await startDashboard(queue, {
           port,
           host,
           ...(token ? { token } : {}),
           readOnly: flags.readOnly === true,
-          allowedHosts: (flags.allowedHost ?? []).map((name) => parseNameArg(name, '--allowed-host')),
+          allowedHosts: (flags.allowedHost ?? []).map((name) =>
+            parseNameArg(name, '--allowed-host'),
+          ),
           ...(flags.basePath !== undefined ? { basePath: flags.basePath } : {}),
         });
-        print(`holdfast: dashboard at ${dashboard.url}${flags.readOnly ? ' (read-only)' : ''}${token ? ' (token required)' : ''}`);
+        print(
+          `holdfast: dashboard at ${dashboard.url}${flags.readOnly ? ' (read-only)' : ''}${token ? ' (token required)' : ''}`,
+        );
         note('holdfast: metrics at /metrics; Ctrl-C to stop');
         await new Promise<void>((resolve) => {
           const stop = () => {

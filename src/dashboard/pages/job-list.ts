@@ -32,15 +32,16 @@ function truncate(text: string | null, max = 140): string {
 
 export function jobRows(ctx: PageContext, jobs: Job[]): SafeHtml {
   return html`${jobs.map(
-    (job) => html`<tr data-job-id="${job.id}">
-      <td><a href="${href(ctx, `/jobs/${segment(job.id)}`)}">${job.id}</a></td>
-      <td class="wrap">${job.key ?? html`<span class="muted">—</span>`}</td>
-      <td>${badge(job.status)}</td>
-      <td class="num">${job.attempts}/${job.maxAttempts}</td>
-      <td>${jobProgressBar(job.progress)}</td>
-      <td>${formatTime(job.updatedAt)}</td>
-      <td class="wrap">${truncate(job.lastError)}</td>
-    </tr>`,
+    (job) =>
+      html`<tr data-job-id="${job.id}">
+        <td><a href="${href(ctx, `/jobs/${segment(job.id)}`)}">${job.id}</a></td>
+        <td class="wrap">${job.key ?? html`<span class="muted">—</span>`}</td>
+        <td>${badge(job.status)}</td>
+        <td class="num">${job.attempts}/${job.maxAttempts}</td>
+        <td>${jobProgressBar(job.progress)}</td>
+        <td>${formatTime(job.updatedAt)}</td>
+        <td class="wrap">${truncate(job.lastError)}</td>
+      </tr>`,
   )}`;
 }
 
@@ -51,13 +52,23 @@ export function jobListPage(ctx: PageContext, view: JobListView): SafeHtml {
     <a class="${filter.status ? '' : 'current'}" href="${href(ctx, view.path, base)}">all</a>
     ${JOB_STATUSES.map(
       (status) =>
-        html`<a class="${filter.status === status ? 'current' : ''}" href="${href(ctx, view.path, { ...base, status })}">${status}${
-          view.counts ? ` (${formatCount(view.counts[status])})` : ''
-        }</a>`,
-    )}</nav>`;
+        html`<a
+          class="${filter.status === status ? 'current' : ''}"
+          href="${href(ctx, view.path, { ...base, status })}"
+          >${status}${view.counts ? ` (${formatCount(view.counts[status])})` : ''}</a
+        >`,
+    )}
+  </nav>`;
   const search = html`<form method="get" action="${href(ctx, view.path)}" class="actions">
-    ${filter.status && html`<input type="hidden" name="status" value="${filter.status}">`}
-    <input type="search" name="key" value="${filter.key ?? ''}" placeholder="exact key, e.g. the address" aria-label="Key" size="36">
+    ${filter.status && html`<input type="hidden" name="status" value="${filter.status}" />`}
+    <input
+      type="search"
+      name="key"
+      value="${filter.key ?? ''}"
+      placeholder="exact key, e.g. the address"
+      aria-label="Key"
+      size="36"
+    />
     <button type="submit">Search</button>
     ${filter.key && html`<a class="button" href="${href(ctx, view.path, { status: filter.status })}">Clear</a>`}
   </form>`;
@@ -66,17 +77,35 @@ export function jobListPage(ctx: PageContext, view: JobListView): SafeHtml {
     ${filter.after && html`<a href="${href(ctx, view.path, { ...base, status: filter.status })}">« First page</a>`}
     ${nextCursor && html`<a rel="next" href="${href(ctx, view.path, { ...base, status: filter.status, after: nextCursor })}">Next page »</a>`}
   </div>`;
-  const body = html`${view.heading}
-  ${view.summary}
-  <section class="card">
-    ${tabs}${search}
-    <div id="job-list" data-live>
-      ${items.length === 0
-        ? html`<p class="muted">No jobs${filter.status ? html` with status ${filter.status}` : ''}${filter.key ? html` with key “${filter.key}”` : ''}.</p>`
-        : html`<table><thead><tr><th>Id</th><th>Key</th><th>Status</th><th class="num">Attempts</th><th>Progress</th><th>Updated</th><th>Last error</th></tr></thead>
-          <tbody>${jobRows(ctx, items)}</tbody></table>`}
-    </div>
-    ${pager}
-  </section>`;
+  const body = html`${view.heading} ${view.summary}
+    <section class="card">
+      ${tabs}${search}
+      <div id="job-list" data-live>
+        ${
+          items.length === 0
+            ? html`<p class="muted">
+                No
+                jobs${filter.status ? html` with status ${filter.status}` : ''}${filter.key ? html` with key “${filter.key}”` : ''}.
+              </p>`
+            : html`<table>
+                <thead>
+                  <tr>
+                    <th>Id</th>
+                    <th>Key</th>
+                    <th>Status</th>
+                    <th class="num">Attempts</th>
+                    <th>Progress</th>
+                    <th>Updated</th>
+                    <th>Last error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${jobRows(ctx, items)}
+                </tbody>
+              </table>`
+        }
+      </div>
+      ${pager}
+    </section>`;
   return page(ctx, { title: view.title, body });
 }
