@@ -31,6 +31,8 @@ describe('SIGKILL chaos (short form)', () => {
     expect(report.problems).toEqual([]);
     expect(report.completed + report.failed).toBe(2_000);
     expect(report.kills).toBeGreaterThan(3);
+    expect(report.killedMidJob).toBeGreaterThan(0);
+    expect(report.lostAttempts).toBeGreaterThan(0);
     expect(report.integrity).toBe('ok');
   }, 150_000);
 
@@ -52,5 +54,7 @@ describe('SIGKILL chaos (short form)', () => {
     expect(report.problems).toEqual([]);
     expect(report.completed + report.failed).toBe(1_000);
     expect(report.kills).toBeGreaterThan(3);
+    expect(report.killedMidJob).toBeGreaterThan(0);
+    expect(report.lostAttempts).toBeGreaterThan(0);
   }, 150_000);
 });

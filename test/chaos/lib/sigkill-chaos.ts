@@ -5,6 +5,7 @@
  * (--exit-when-empty) and the criteria of verify.ts are checked.
  */
 import { execFile } from 'node:child_process';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { JobQueue } from '../../../src/index.js';
@@ -66,6 +67,7 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
     const unexpectedExits: string[] = [];
     let kills = 0;
     const killedPids = new Set<number>();
+    const seen = new WorkingPids(effects);
     let pgRestarts = 0;
     let restart: Promise<void> | null = null;
     const chaosStart = Date.now();
@@ -97,7 +99,11 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
         left = 1; // PostgreSQL restarting: keep going.
       }
       if (left === 0) break;
-      const victim = Math.floor(Math.random() * pool.length);
+      // A random worker among those already running jobs (a kill during start-up proves little).
+      seen.poll();
+      const working = pool.map((_, index) => index).filter((index) => alive(pool[index]!) && seen.pids.has(pool[index]!.child.pid!));
+      const candidates = working.length > 0 ? working : pool.map((_, index) => index);
+      const victim = candidates[Math.floor(Math.random() * candidates.length)]!;
       const worker = pool[victim]!;
       if (!alive(worker)) continue;
       killedPids.add(worker.child.pid!);
@@ -153,4 +159,40 @@ function midJobKills(effects: Effect[], killed: Set<number>): number {
     open.set(effect.pid, set);
   }
   return [...open.values()].filter((set) => set.size > 0).length;
+}
+
+/** Pids that have started a job, read incrementally from the effect log. */
+class WorkingPids {
+  readonly pids = new Set<number>();
+  readonly #path: string;
+  #offset = 0;
+  #partial = '';
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  poll(): void {
+    let fd: number;
+    try {
+      fd = openSync(this.#path, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= this.#offset) return;
+      const buffer = Buffer.alloc(size - this.#offset);
+      readSync(fd, buffer, 0, buffer.length, this.#offset);
+      this.#offset = size;
+      const lines = (this.#partial + buffer.toString('utf8')).split('\n');
+      this.#partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const [kind, , , pid] = line.split(' ');
+        if (kind === 'start') this.pids.add(Number(pid));
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
