@@ -231,6 +231,34 @@ describe('holdfast migrate-store (SQLite -> PostgreSQL)', () => {
     expect(await pg.listJobs({ limit: 10 })).toEqual([]);
   });
 
+  it('refuses a target that holds other jobs under the same ids, and copies nothing', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'queue.db');
+    const source = await JobQueue.open({ db });
+    cleanups.push(() => source.close());
+    await source.store.enqueue({
+      jobs: [newJob({ queue: 'from-sqlite' }), newJob({ queue: 'from-sqlite' })],
+    });
+    const schema = randomSchema('used');
+    cleanups.push(() => dropSchema(schema));
+    const pg = await openTestStore(schema);
+    cleanups.push(() => pg.close());
+    await pg.enqueue({ jobs: [newJob({ queue: 'already-here' })] });
+
+    const result = await runCli([
+      'migrate-store',
+      '--from',
+      db,
+      '--to',
+      TEST_PG,
+      '--schema',
+      schema,
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/already holds a different job 1 .*empty schema/);
+    expect((await pg.listJobs({ limit: 10 })).map((job) => job.queue)).toEqual(['already-here']);
+  });
+
   it('names a missing source file instead of creating an empty one', async () => {
     const missing = join(tempDir(), 'nope.db');
     const result = await runCli(['migrate-store', '--from', missing, '--to', TEST_PG]);

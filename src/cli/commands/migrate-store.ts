@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { JobQueue } from '../../client.js';
 import { JOB_STATUSES, emptyCounts } from '../../states.js';
 import { isPostgresUrl } from '../../store/open.js';
-import type { Store } from '../../store/store.js';
+import type { JobRecord, Store } from '../../store/store.js';
 import type { StatusCounts } from '../../types.js';
 import { parseIntegerArg } from '../args.js';
 import { StoreError } from '../../errors.js';
@@ -53,6 +53,7 @@ export function registerMigrateStore(program: Command): void {
           ...(flags.schema ? { schema: flags.schema } : {}),
         });
         try {
+          await refuseForeignJobs(source.store, target.store, pageSize);
           await copy(source.store, target.store, pageSize);
           const ok = await verify(source, target);
           if (!ok) process.exitCode = 1;
@@ -105,6 +106,54 @@ async function refuseLiveLeases(store: Store, from: string): Promise<void> {
       `stop the workers first (SIGTERM lets them finish or hand their jobs back) or wait until the leases expire ` +
       `(the last at ${last.toISOString()}), then run migrate-store again. Nothing was copied.`,
   );
+}
+
+function sameJob(a: JobRecord, b: JobRecord): boolean {
+  return (
+    a.queue === b.queue &&
+    a.key === b.key &&
+    a.payload === b.payload &&
+    a.createdAt.getTime() === b.createdAt.getTime()
+  );
+}
+
+/**
+ * Existing ids are skipped so that a re-run is a no-op; that is only right when the job under
+ * that id IS the source's job (an earlier copy). A target used on its own holds other jobs under
+ * the same ids, and skipping them would lose the source's: refuse before copying anything.
+ */
+async function refuseForeignJobs(source: Store, target: Store, pageSize: number): Promise<void> {
+  if (!source.exportRows || !target.exportRows) return;
+  const first = await target.exportRows({ afterId: null, limit: 1 });
+  if (first.jobs.length === 0) return; // an empty target: nothing to collide with
+  // Walk both stores in id order side by side; `theirs` holds the target's jobs not yet compared.
+  let sourceAfter: string | null = null;
+  let targetAfter: string | null = null;
+  let targetDone = false;
+  const theirs = new Map<string, JobRecord>();
+  for (;;) {
+    const rows = await source.exportRows({ afterId: sourceAfter, limit: pageSize });
+    if (rows.jobs.length === 0) return;
+    const last = Number(rows.jobs[rows.jobs.length - 1]!.id);
+    while (!targetDone && (targetAfter === null || Number(targetAfter) < last)) {
+      const there = await target.exportRows({ afterId: targetAfter, limit: pageSize });
+      for (const job of there.jobs) theirs.set(job.id, job);
+      targetDone = there.jobs.length < pageSize;
+      if (there.jobs.length > 0) targetAfter = there.jobs[there.jobs.length - 1]!.id;
+    }
+    for (const job of rows.jobs) {
+      const other = theirs.get(job.id);
+      if (other && !sameJob(job, other)) {
+        throw new StoreError(
+          `${target.description} already holds a different job ${job.id} (queue ${JSON.stringify(other.queue)}, created ${other.createdAt.toISOString()}) than the source's job ${job.id} (queue ${JSON.stringify(job.queue)}); ` +
+            `copy into an empty schema instead (e.g. --schema holdfast_copy). Nothing was copied.`,
+        );
+      }
+    }
+    for (const id of theirs.keys()) if (Number(id) <= last) theirs.delete(id);
+    if (rows.jobs.length < pageSize) return;
+    sourceAfter = String(last);
+  }
 }
 
 async function copy(source: Store, target: Store, pageSize: number): Promise<void> {
