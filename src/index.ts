@@ -20,6 +20,8 @@ export { JOB_STATUSES, TERMINAL_STATUSES, isTerminal } from './states.js';
 export { backoffDelay } from './worker/retry-policy.js';
 export { parseDuration, formatDuration } from './util/duration.js';
 export type { Store, StoreCapabilities } from './store/store.js';
+export { ProgressTracker, type ProgressTrackerOptions } from './progress/progress-tracker.js';
+export * from './integrations/images/index.js';
 export type {
   Attempt,
   AttemptOutcome,

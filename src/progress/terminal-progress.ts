@@ -98,7 +98,7 @@ export function renderBar(stats: BatchStats): string {
   const filled = stats.total > 0 ? Math.round((finished / stats.total) * BAR_WIDTH) : 0;
   const bar = '#'.repeat(filled).padEnd(BAR_WIDTH, '.');
   const rate = stats.ratePerSecond === null ? '-' : `${stats.ratePerSecond.toFixed(1)}/s`;
-  const eta = stats.etaMs === null ? '-' : formatDuration(stats.etaMs);
+  const eta = stats.etaMs === null ? '-' : stats.etaMs === 0 ? '0s' : formatDuration(stats.etaMs);
   return `[${bar}] ${completed}/${stats.total} done, ${failed} failed, ${rate}, ETA ${eta}`;
 }
 
