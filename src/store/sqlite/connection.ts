@@ -8,9 +8,12 @@ import type Database from 'better-sqlite3';
 export class Connection {
   readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
+  readonly #beforeWrite: (() => void) | undefined;
 
-  constructor(db: Database.Database) {
+  /** `beforeWrite` runs before every write transaction and may refuse it by throwing. */
+  constructor(db: Database.Database, beforeWrite?: () => void) {
     this.db = db;
+    this.#beforeWrite = beforeWrite;
   }
 
   prepare<Row = unknown>(sql: string): Database.Statement<unknown[], Row> {
@@ -24,6 +27,7 @@ export class Connection {
 
   /** Runs `fn` in one BEGIN IMMEDIATE transaction: the write lock is taken up front, so two claimers never both read then write. */
   immediate<T>(fn: () => T): T {
+    this.#beforeWrite?.();
     return this.db.transaction(fn).immediate();
   }
 }

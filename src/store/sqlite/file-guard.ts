@@ -1,0 +1,20 @@
+import { statSync } from 'node:fs';
+import { StoreError } from '../../errors.js';
+
+/**
+ * Notices that the database file was deleted or replaced while this process has it open. SQLite
+ * does not: writes then go on into the unlinked inode (and its unlinked -wal) and succeed, and
+ * everything is lost when the process exits. One stat per write transaction (about 2 µs; a
+ * transaction commits a whole tick of claims or completions) turns that into a clear error.
+ */
+export function fileGuard(file: string): () => void {
+  const opened = statSync(file);
+  return () => {
+    const now = statSync(file, { throwIfNoEntry: false });
+    if (!now || now.ino !== opened.ino || now.dev !== opened.dev) {
+      throw new StoreError(
+        `The database file ${file} was deleted or replaced while holdfast had it open; this write was refused because it would be lost. Stop this process, restore the file (or start over with a new one), then restart.`,
+      );
+    }
+  };
+}
