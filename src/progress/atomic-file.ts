@@ -14,7 +14,10 @@ import { basename, dirname, join } from 'node:path';
 const TEMP_PATTERN = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
 
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return join(
+    dirname(target),
+    `.${basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
 }
 
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
@@ -44,7 +47,10 @@ export async function fsyncDir(dir: string): Promise<void> {
     await handle.sync();
   } catch (error) {
     // Some file systems (and Windows) refuse fsync on a folder; the rename is still atomic there.
-    if ((error as NodeJS.ErrnoException).code !== 'EINVAL' && (error as NodeJS.ErrnoException).code !== 'EPERM') {
+    if (
+      (error as NodeJS.ErrnoException).code !== 'EINVAL' &&
+      (error as NodeJS.ErrnoException).code !== 'EPERM'
+    ) {
       throw error;
     }
   } finally {

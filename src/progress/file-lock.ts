@@ -23,7 +23,11 @@ export class LockTimeoutError extends Error {
   override name = 'LockTimeoutError';
 }
 
-export async function withFileLock<T>(target: string, task: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  target: string,
+  task: () => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
   const lockPath = `${target}.lock`;
   const token = `${process.pid}@${hostname()}#${randomBytes(4).toString('hex')}`;
   await acquire(lockPath, token, options.staleMs ?? 10_000, options.timeoutMs ?? 5_000);
@@ -36,7 +40,12 @@ export async function withFileLock<T>(target: string, task: () => Promise<T>, op
   }
 }
 
-async function acquire(lockPath: string, token: string, staleMs: number, timeoutMs: number): Promise<void> {
+async function acquire(
+  lockPath: string,
+  token: string,
+  staleMs: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
     try {
@@ -60,7 +69,9 @@ async function acquire(lockPath: string, token: string, staleMs: number, timeout
       continue;
     }
     if (Date.now() > deadline) {
-      throw new LockTimeoutError(`Timed out after ${timeoutMs}ms waiting for ${lockPath}; remove it if no holdfast process is running`);
+      throw new LockTimeoutError(
+        `Timed out after ${timeoutMs}ms waiting for ${lockPath}; remove it if no holdfast process is running`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, wait + Math.random() * wait));
   }

@@ -24,7 +24,16 @@ export interface ProgressTrackerOptions {
   warn?: (message: string) => void;
 }
 
-const EVENTS = ['enqueued', 'started', 'progress', 'completed', 'failed', 'retrying', 'cancelled', 'rescued'] as const;
+const EVENTS = [
+  'enqueued',
+  'started',
+  'progress',
+  'completed',
+  'failed',
+  'retrying',
+  'cancelled',
+  'rescued',
+] as const;
 
 export class ProgressTracker {
   readonly #queue: JobQueue;
@@ -116,7 +125,8 @@ export class ProgressTracker {
     } catch (error) {
       const message = (error as Error).message;
       // One warning per distinct problem, not one per event.
-      if (message !== this.#lastError) (this.#options.warn ?? console.warn)(`warning: could not write ${this.path}: ${message}`);
+      if (message !== this.#lastError)
+        (this.#options.warn ?? console.warn)(`warning: could not write ${this.path}: ${message}`);
       this.#lastError = message;
       if (rethrow) throw error;
     } finally {
@@ -150,13 +160,22 @@ export class ProgressTracker {
       }
     }
     return {
-      summary: { version: 1, updatedAt: new Date().toISOString(), store: this.#queue.store.description, queues, batches },
+      summary: {
+        version: 1,
+        updatedAt: new Date().toISOString(),
+        store: this.#queue.store.description,
+        queues,
+        batches,
+      },
       items,
     };
   }
 
   #item(job: Job): unknown {
-    const extra = this.#options.describeResult && job.status === 'completed' ? this.#options.describeResult(job) : undefined;
+    const extra =
+      this.#options.describeResult && job.status === 'completed'
+        ? this.#options.describeResult(job)
+        : undefined;
     return {
       jobId: job.id,
       queue: job.queue,

@@ -39,14 +39,22 @@ export class TerminalProgress {
 
   start(): this {
     const label = this.#options.label ?? ((job: Job) => job.key ?? `#${job.id}`);
-    const on = <A extends unknown[]>(event: 'completed' | 'failed' | 'retrying', listener: (...args: A) => void) => {
+    const on = <A extends unknown[]>(
+      event: 'completed' | 'failed' | 'retrying',
+      listener: (...args: A) => void,
+    ) => {
       this.#queue.on(event, listener as never);
       this.#listeners.push(() => this.#queue.off(event, listener as never));
     };
     on('completed', (job: Job, result: unknown) => {
-      if (!this.#options.tty) this.#line(`done     ${label(job)}${this.#options.describe ? `: ${this.#options.describe(result)}` : ''}`);
+      if (!this.#options.tty)
+        this.#line(
+          `done     ${label(job)}${this.#options.describe ? `: ${this.#options.describe(result)}` : ''}`,
+        );
     });
-    on('failed', (job: Job, error: Error) => this.#line(`failed   ${label(job)}: ${oneLine(error.message)}`));
+    on('failed', (job: Job, error: Error) =>
+      this.#line(`failed   ${label(job)}: ${oneLine(error.message)}`),
+    );
     on('retrying', (job: Job, error: Error, runAt: Date) =>
       this.#line(
         `retrying ${label(job)} in ${formatDuration(Math.max(0, runAt.getTime() - Date.now()))} (attempt ${job.attempts} of ${job.maxAttempts}): ${oneLine(error.message)}`,

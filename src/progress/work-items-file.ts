@@ -78,7 +78,8 @@ export class WorkItemsFile {
 
 function merge(existing: JsonObject, update: WorkItemsUpdate): JsonObject {
   // Another tool that already uses `items` for something else (a list, say) keeps it.
-  const itemsKey = existing.items === undefined || isObject(existing.items) ? 'items' : 'holdfastItems';
+  const itemsKey =
+    existing.items === undefined || isObject(existing.items) ? 'items' : 'holdfastItems';
   const current = existing[itemsKey];
   const items: JsonObject = isObject(current) ? { ...current } : {};
   for (const [key, value] of update.items) {

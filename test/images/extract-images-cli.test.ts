@@ -14,13 +14,21 @@ const EXAMPLES_CSV = fileURLToPath(new URL('../../examples/properties.csv', impo
 
 function sandbox() {
   const dir = tempDir('holdfast-images-');
-  const env = { ...process.env, HOLDFAST_DEBUG: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, HOLDFAST_DEBUG: '' };
   delete env.HOLDFAST_DB;
   const db = join(dir, 'queue.db');
   const out = join(dir, 'out');
   const workItems = join(dir, 'work_items.json');
   const args = (...rest: string[]) => ['--db', db, ...rest];
-  return { dir, db, out, workItems, env, run: (...rest: string[]) => runCli(args(...rest), { cwd: dir, env }), args };
+  return {
+    dir,
+    db,
+    out,
+    workItems,
+    env,
+    run: (...rest: string[]) => runCli(args(...rest), { cwd: dir, env }),
+    args,
+  };
 }
 
 interface Manifest {
@@ -34,7 +42,9 @@ function readOutput(out: string): Manifest[] {
   return readdirSync(out).map((slug) => {
     const folder = join(out, slug);
     const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as Manifest;
-    expect(readdirSync(folder).sort()).toEqual([...manifest.images.map((image) => image.file), 'manifest.json'].sort());
+    expect(readdirSync(folder).sort()).toEqual(
+      [...manifest.images.map((image) => image.file), 'manifest.json'].sort(),
+    );
     for (const image of manifest.images) {
       const bytes = readFileSync(join(folder, image.file));
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.sha256);
@@ -47,7 +57,8 @@ function readOutput(out: string): Manifest[] {
 function mtimes(dir: string): Record<string, number> {
   const result: Record<string, number> = {};
   for (const slug of readdirSync(dir)) {
-    for (const name of readdirSync(join(dir, slug))) result[`${slug}/${name}`] = statSync(join(dir, slug, name)).mtimeMs;
+    for (const name of readdirSync(join(dir, slug)))
+      result[`${slug}/${name}`] = statSync(join(dir, slug, name)).mtimeMs;
   }
   return result;
 }
@@ -55,12 +66,24 @@ function mtimes(dir: string): Record<string, number> {
 describe('holdfast extract-images', () => {
   it('runs the examples offline, then a re-run resumes and fetches nothing', async () => {
     const box = sandbox();
-    const first = await box.run('extract-images', '--csv', EXAMPLES_CSV, '--out', box.out, '--work-items', box.workItems);
+    const first = await box.run(
+      'extract-images',
+      '--csv',
+      EXAMPLES_CSV,
+      '--out',
+      box.out,
+      '--work-items',
+      box.workItems,
+    );
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('enqueued 30 properties (0 already there) in batch "properties"');
+    expect(first.stdout).toContain(
+      'enqueued 30 properties (0 already there) in batch "properties"',
+    );
     expect(first.stdout).toContain('30 of 30 properties completed, 0 failed');
-    const saved = Number(/images: (\d+) saved by this run, (\d+) duplicates skipped/.exec(first.stdout)![1]);
+    const saved = Number(
+      /images: (\d+) saved by this run, (\d+) duplicates skipped/.exec(first.stdout)![1],
+    );
     const duplicates = Number(/(\d+) duplicates skipped/.exec(first.stdout)![1]);
     expect(saved).toBeGreaterThan(60);
     expect(duplicates).toBeGreaterThan(0);
@@ -71,24 +94,52 @@ describe('holdfast extract-images', () => {
     expect(manifests).toHaveLength(30);
     expect(manifests.reduce((sum, manifest) => sum + manifest.images.length, 0)).toBe(saved);
     const broken = manifests.find((manifest) => manifest.address.startsWith('18250 N Cave Creek'))!;
-    expect(broken.failedSources).toEqual([{ source: 'listings/p07-removed.html', reason: expect.stringMatching(/^file not found/) }]);
-    const items = JSON.parse(readFileSync(box.workItems, 'utf8')).items as Record<string, { holdfast: { status: string } }>;
-    expect(Object.values(items).map((item) => item.holdfast.status)).toEqual(Array(30).fill('completed'));
+    expect(broken.failedSources).toEqual([
+      { source: 'listings/p07-removed.html', reason: expect.stringMatching(/^file not found/) },
+    ]);
+    const items = JSON.parse(readFileSync(box.workItems, 'utf8')).items as Record<
+      string,
+      { holdfast: { status: string } }
+    >;
+    expect(Object.values(items).map((item) => item.holdfast.status)).toEqual(
+      Array(30).fill('completed'),
+    );
 
     const before = mtimes(box.out);
-    const again = await box.run('extract-images', '--csv', EXAMPLES_CSV, '--out', box.out, '--work-items', box.workItems);
+    const again = await box.run(
+      'extract-images',
+      '--csv',
+      EXAMPLES_CSV,
+      '--out',
+      box.out,
+      '--work-items',
+      box.workItems,
+    );
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('enqueued 0 properties (30 already there)');
-    expect(again.stdout).toContain(`images: 0 saved by this run, 0 duplicates skipped, ${saved} stored in total`);
+    expect(again.stdout).toContain(
+      `images: 0 saved by this run, 0 duplicates skipped, ${saved} stored in total`,
+    );
     expect(mtimes(box.out)).toEqual(before);
 
     // A new batch runs every property again: the manifests make each one a no-op.
-    const fresh = await box.run('extract-images', '--csv', EXAMPLES_CSV, '--out', box.out, '--work-items', box.workItems, '--batch', 'again');
+    const fresh = await box.run(
+      'extract-images',
+      '--csv',
+      EXAMPLES_CSV,
+      '--out',
+      box.out,
+      '--work-items',
+      box.workItems,
+      '--batch',
+      'again',
+    );
     expect(fresh.code).toBe(0);
     expect(fresh.stdout).toContain('enqueued 30 properties');
     expect(fresh.stdout).toContain('images: 0 saved by this run, 0 duplicates skipped');
     const after = mtimes(box.out);
-    for (const [path, mtime] of Object.entries(before)) if (!path.endsWith('manifest.json')) expect(after[path]).toBe(mtime);
+    for (const [path, mtime] of Object.entries(before))
+      if (!path.endsWith('manifest.json')) expect(after[path]).toBe(mtime);
   });
 
   it('reads a CSV with a BOM, CRLF, quoted commas, blank lines and duplicates; keeps odd addresses inside --out', async () => {
@@ -99,18 +150,49 @@ describe('holdfast extract-images', () => {
       join(box.dir, 'homes.csv'),
       '\uFEFFaddress,photos\r\n"1 Main St, Phoenix, AZ",a.png\r\n\r\n"../../../../tmp/evil",b.jpg\r\n"1 main st,  Phoenix, AZ",b.jpg|a.png\r\n..,a.png\r\n',
     );
-    const result = await box.run('extract-images', '--csv', 'homes.csv', '--out', 'out', '--work-items', 'wi.json', '--no-progress');
+    const result = await box.run(
+      'extract-images',
+      '--csv',
+      'homes.csv',
+      '--out',
+      'out',
+      '--work-items',
+      'wi.json',
+      '--no-progress',
+    );
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('enqueued 3 properties (0 already there, 1 duplicate row merged) in batch "homes"');
+    expect(result.stdout).toContain(
+      'enqueued 3 properties (0 already there, 1 duplicate row merged) in batch "homes"',
+    );
     const manifests = readOutput(box.out);
-    expect(manifests.map((manifest) => manifest.address).sort()).toEqual(['..', '../../../../tmp/evil', '1 Main St, Phoenix, AZ']);
-    expect(manifests.find((manifest) => manifest.address.startsWith('1 Main'))!.images).toHaveLength(2);
-    expect(readdirSync(box.dir).sort()).toEqual(['a.png', 'b.jpg', 'homes.csv', 'out', 'queue.db', 'queue.db-shm', 'queue.db-wal', 'wi.json'].filter((name) => existsSync(join(box.dir, name))));
+    expect(manifests.map((manifest) => manifest.address).sort()).toEqual([
+      '..',
+      '../../../../tmp/evil',
+      '1 Main St, Phoenix, AZ',
+    ]);
+    expect(
+      manifests.find((manifest) => manifest.address.startsWith('1 Main'))!.images,
+    ).toHaveLength(2);
+    expect(readdirSync(box.dir).sort()).toEqual(
+      [
+        'a.png',
+        'b.jpg',
+        'homes.csv',
+        'out',
+        'queue.db',
+        'queue.db-shm',
+        'queue.db-wal',
+        'wi.json',
+      ].filter((name) => existsSync(join(box.dir, name))),
+    );
   });
 
   it('refuses a CSV with a missing address, naming its line, and enqueues nothing', async () => {
     const box = sandbox();
-    writeFileSync(join(box.dir, 'homes.csv'), 'address,url\r\n1 A St,https://a.example/1\r\n"2 B St, Mesa",https://a.example/2\r\n,https://a.example/3\r\n');
+    writeFileSync(
+      join(box.dir, 'homes.csv'),
+      'address,url\r\n1 A St,https://a.example/1\r\n"2 B St, Mesa",https://a.example/2\r\n,https://a.example/3\r\n',
+    );
     const result = await box.run('extract-images', '--csv', 'homes.csv');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('homes.csv: 1 invalid row; nothing was enqueued');
@@ -125,16 +207,38 @@ describe('holdfast extract-images', () => {
     const server = await startServer();
     const rows = ['address,listing'];
     for (let p = 0; p < 10; p++) {
-      server.route(`/p${p}`, html([0, 1, 2].map((i) => `<img src="/img/${p}-${i}.jpg">`).join('') + '<img src="/img/shared.png">'));
+      server.route(
+        `/p${p}`,
+        html(
+          [0, 1, 2].map((i) => `<img src="/img/${p}-${i}.jpg">`).join('') +
+            '<img src="/img/shared.png">',
+        ),
+      );
       for (let i = 0; i < 3; i++) {
         // Slow enough that the kill lands while images are being written.
-        server.route(`/img/${p}-${i}.jpg`, (_req, res) => void setTimeout(() => send(jpeg(p * 3 + i, 64, 48), 'image/jpeg')(_req, res), 60));
+        server.route(
+          `/img/${p}-${i}.jpg`,
+          (_req, res) =>
+            void setTimeout(() => send(jpeg(p * 3 + i, 64, 48), 'image/jpeg')(_req, res), 60),
+        );
       }
       rows.push(`${p} Kill Test Rd,${server.url(`/p${p}`)}`);
     }
     server.route('/img/shared.png', send(png(1), 'image/png'));
     writeFileSync(join(box.dir, 'homes.csv'), `${rows.join('\n')}\n`);
-    const args = box.args('extract-images', '--csv', 'homes.csv', '--out', 'out', '--allow-private-hosts', '--concurrency', '3', '--lease', '1s', '--no-progress');
+    const args = box.args(
+      'extract-images',
+      '--csv',
+      'homes.csv',
+      '--out',
+      'out',
+      '--allow-private-hosts',
+      '--concurrency',
+      '3',
+      '--lease',
+      '1s',
+      '--no-progress',
+    );
 
     const child = spawnTracked(process.execPath, [CLI, ...args], { cwd: box.dir, env: box.env });
     await waitForOutput(child, (text) => (text.match(/^done /gm) ?? []).length >= 2);
@@ -142,7 +246,9 @@ describe('holdfast extract-images', () => {
     await new Promise((resolve) => child.once('exit', resolve));
     // Whatever the kill left: every visible image is whole (named by its own hash).
     for (const slug of readdirSync(box.out)) {
-      for (const name of readdirSync(join(box.out, slug)).filter((n) => /^[0-9a-f]{64}\./.test(n))) {
+      for (const name of readdirSync(join(box.out, slug)).filter((n) =>
+        /^[0-9a-f]{64}\./.test(n),
+      )) {
         const bytes = readFileSync(join(box.out, slug, name));
         expect(createHash('sha256').update(bytes).digest('hex')).toBe(name.split('.')[0]);
       }
@@ -156,23 +262,88 @@ describe('holdfast extract-images', () => {
     expect(manifests).toHaveLength(10);
     for (const manifest of manifests) expect(manifest.images).toHaveLength(4);
     // Nothing stored twice: the killed run's images were not downloaded again.
-    for (let p = 0; p < 10; p++) for (let i = 0; i < 3; i++) expect(server.count(`/img/${p}-${i}.jpg`)).toBeLessThanOrEqual(2);
-    const total = [...Array(10).keys()].flatMap((p) => [0, 1, 2].map((i) => server.count(`/img/${p}-${i}.jpg`))).reduce((a, b) => a + b);
+    for (let p = 0; p < 10; p++)
+      for (let i = 0; i < 3; i++) expect(server.count(`/img/${p}-${i}.jpg`)).toBeLessThanOrEqual(2);
+    const total = [...Array(10).keys()]
+      .flatMap((p) => [0, 1, 2].map((i) => server.count(`/img/${p}-${i}.jpg`)))
+      .reduce((a, b) => a + b);
     expect(total).toBeLessThan(30 + 3 * 3); // at most the in-flight images (3 properties x 3) fetched twice
+  });
+
+  it('stops on Ctrl-C with exit 130 and a resume hint; the same command then finishes the rest', async () => {
+    const box = sandbox();
+    const server = await startServer();
+    const rows = ['address,photo'];
+    for (let p = 0; p < 8; p++) {
+      server.route(
+        `/img/${p}.png`,
+        (req, res) => void setTimeout(() => send(png(p), 'image/png')(req, res), 150),
+      );
+      rows.push(`${p} Signal St,${server.url(`/img/${p}.png`)}`);
+    }
+    writeFileSync(join(box.dir, 'homes.csv'), `${rows.join('\n')}\n`);
+    const args = box.args(
+      'extract-images',
+      '--csv',
+      'homes.csv',
+      '--out',
+      'out',
+      '--allow-private-hosts',
+      '--concurrency',
+      '1',
+      '--no-progress',
+    );
+    const child = spawnTracked(process.execPath, [CLI, ...args], { cwd: box.dir, env: box.env });
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await waitForOutput(child, (text) => text.includes('done '));
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(130);
+    expect(stdout).toMatch(
+      /stopped: run the same command again to resume the \d+ unfinished properties/,
+    );
+    const rerun = await runCli(args, { cwd: box.dir, env: box.env });
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toContain('8 of 8 properties completed, 0 failed');
+    expect(readOutput(box.out)).toHaveLength(8);
+    // Stopped gracefully: the running property was finished or handed back, never fetched twice over.
+    for (let p = 0; p < 8; p++) expect(server.count(`/img/${p}.png`)).toBeLessThanOrEqual(2);
   });
 
   it('runs enqueued properties with `holdfast work images --handler builtin:extract-images`', async () => {
     const box = sandbox();
-    const server = await startServer({ '/p': html('<img src="/a.png"><img src="/b.jpg">'), '/a.png': send(png(4), 'image/png'), '/b.jpg': send(jpeg(5), 'image/jpeg') });
+    const server = await startServer({
+      '/p': html('<img src="/a.png"><img src="/b.jpg">'),
+      '/a.png': send(png(4), 'image/png'),
+      '/b.jpg': send(jpeg(5), 'image/jpeg'),
+    });
     const queue = await JobQueue.open({ db: box.db });
-    await queue.enqueue('images', { address: '9 Worker Way', sources: [server.url('/p')] }, { key: '9 Worker Way' });
+    await queue.enqueue(
+      'images',
+      { address: '9 Worker Way', sources: [server.url('/p')] },
+      { key: '9 Worker Way' },
+    );
     await queue.close();
     const spec = `builtin:extract-images?out=${encodeURIComponent(box.out)}&allow-private-hosts`;
     const result = await box.run('work', 'images', '--handler', spec, '--exit-when-empty');
     expect(result.code).toBe(0);
-    expect(readOutput(box.out)).toEqual([expect.objectContaining({ address: '9 Worker Way', images: [expect.anything(), expect.anything()] })]);
-    const unknown = await box.run('work', 'images', '--handler', 'builtin:resize-images', '--exit-when-empty');
+    expect(readOutput(box.out)).toEqual([
+      expect.objectContaining({
+        address: '9 Worker Way',
+        images: [expect.anything(), expect.anything()],
+      }),
+    ]);
+    const unknown = await box.run(
+      'work',
+      'images',
+      '--handler',
+      'builtin:resize-images',
+      '--exit-when-empty',
+    );
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('no built-in handler "resize-images"; the built-in is builtin:extract-images');
+    expect(unknown.stderr).toContain(
+      'no built-in handler "resize-images"; the built-in is builtin:extract-images',
+    );
   });
 });

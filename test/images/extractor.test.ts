@@ -1,7 +1,10 @@
 import { existsSync, promises as fs, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDefaultExtractor, type DefaultExtractorOptions } from '../../src/integrations/images/default-extractor.js';
+import {
+  createDefaultExtractor,
+  type DefaultExtractorOptions,
+} from '../../src/integrations/images/default-extractor.js';
 import { SourceError } from '../../src/integrations/images/source-error.js';
 import type { ExtractionResult, Property } from '../../src/integrations/images/types.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -11,7 +14,12 @@ import { html, send, startServer } from './http-server.js';
 const ctx = () => ({ signal: new AbortController().signal, progress: () => {} });
 
 function extractor(out: string, options: DefaultExtractorOptions = {}) {
-  return createDefaultExtractor({ outDir: out, allowPrivateHosts: true, hostDelayMs: 0, ...options });
+  return createDefaultExtractor({
+    outDir: out,
+    allowPrivateHosts: true,
+    hostDelayMs: 0,
+    ...options,
+  });
 }
 
 async function extractError(run: Promise<ExtractionResult>): Promise<SourceError> {
@@ -45,7 +53,10 @@ describe('default extractor against a local HTTP server', () => {
       '/listing/1/lazy.png': send(png(4), 'image/png'),
     });
     const progress: Array<[number, number]> = [];
-    const property: Property = { address: '1 Camelback Rd, Phoenix, AZ', sources: [server.url('/listing/1/')] };
+    const property: Property = {
+      address: '1 Camelback Rd, Phoenix, AZ',
+      sources: [server.url('/listing/1/')],
+    };
     const result = await extractor(out).extract(property, {
       signal: new AbortController().signal,
       progress: (current, total) => progress.push([current, total]),
@@ -57,17 +68,30 @@ describe('default extractor against a local HTTP server', () => {
     expect(server.count('/listing/1/thumb.jpg')).toBe(0); // the srcset's larger candidate was taken
     const stored = result.images.map((image) => image.source).sort();
     expect(stored).toEqual(
-      ['/img/big.jpg', '/img/ld.gif', '/img/og.png', '/listing/1/lazy.png'].map((path) => server.url(path)),
+      ['/img/big.jpg', '/img/ld.gif', '/img/og.png', '/listing/1/lazy.png'].map((path) =>
+        server.url(path),
+      ),
     );
     const big = result.images.find((image) => image.source.endsWith('big.jpg'))!;
-    expect(big).toMatchObject({ type: 'jpeg', width: 32, height: 24, bytes: jpeg(1).length, file: `${big.sha256}.jpg` });
+    expect(big).toMatchObject({
+      type: 'jpeg',
+      width: 32,
+      height: 24,
+      bytes: jpeg(1).length,
+      file: `${big.sha256}.jpg`,
+    });
     expect(result.images.find((image) => image.source.endsWith('og.png'))!.alsoFrom).toEqual([
       server.url('/img/same-as-og.png'),
     ]);
-    expect(filesIn(result.folder)).toEqual([...result.images.map((image) => image.file), 'manifest.json'].sort());
+    expect(filesIn(result.folder)).toEqual(
+      [...result.images.map((image) => image.file), 'manifest.json'].sort(),
+    );
     const manifest = JSON.parse(await fs.readFile(join(result.folder, 'manifest.json'), 'utf8'));
     expect(manifest.images).toEqual(result.images);
-    expect(manifest.sources[server.url('/listing/1/')]).toEqual({ status: 'complete', imageUrls: 5 });
+    expect(manifest.sources[server.url('/listing/1/')]).toEqual({
+      status: 'complete',
+      imageUrls: 5,
+    });
     expect(progress.at(-1)).toEqual([6, 6]);
   });
 
@@ -81,10 +105,15 @@ describe('default extractor against a local HTTP server', () => {
     });
     // Served as text/html but labelled image/jpeg: the content decides.
     server.route('/fake.jpg', send('<!doctype html><p>removed</p>', 'image/jpeg'));
-    const property = { address: '2 Main St', sources: [server.url('/page'), server.url('/direct.png'), server.url('/gone')] };
+    const property = {
+      address: '2 Main St',
+      sources: [server.url('/page'), server.url('/direct.png'), server.url('/gone')],
+    };
     const first = await extractor(out).extract(property, ctx());
     expect(first.saved).toBe(2);
-    const reasons = Object.fromEntries(first.failedSources.map((failure) => [failure.source, failure.reason]));
+    const reasons = Object.fromEntries(
+      first.failedSources.map((failure) => [failure.source, failure.reason]),
+    );
     expect(reasons[server.url('/missing.jpg')]).toMatch(/HTTP 404/);
     expect(reasons[server.url('/fake.jpg')]).toMatch(/not an image \(looks like HTML\)/);
     expect(reasons[server.url('/gone')]).toMatch(/HTTP 404/);
@@ -103,7 +132,8 @@ describe('default extractor against a local HTTP server', () => {
     const server = await startServer({
       '/page': html('<img src="/a.png"><img src="/flaky.png">'),
       '/a.png': send(png(1), 'image/png'),
-      '/flaky.png': (req, res) => (failing ? send('oops', 'text/plain', 500)(req, res) : send(png(2), 'image/png')(req, res)),
+      '/flaky.png': (req, res) =>
+        failing ? send('oops', 'text/plain', 500)(req, res) : send(png(2), 'image/png')(req, res),
     });
     const property = { address: '3 Roosevelt St', sources: [server.url('/page')] };
     const error = await extractError(extractor(out).extract(property, ctx()));
@@ -126,9 +156,13 @@ describe('default extractor against a local HTTP server', () => {
         'retry-after': new Date(Date.now() + 120_000).toUTCString(),
       }),
     });
-    const busy = await extractError(extractor(out).extract({ address: 'a', sources: [server.url('/busy.png')] }, ctx()));
+    const busy = await extractError(
+      extractor(out).extract({ address: 'a', sources: [server.url('/busy.png')] }, ctx()),
+    );
     expect(busy).toMatchObject({ transient: true, retryAfterMs: 7000 });
-    const down = await extractError(extractor(out).extract({ address: 'b', sources: [server.url('/down.png')] }, ctx()));
+    const down = await extractError(
+      extractor(out).extract({ address: 'b', sources: [server.url('/down.png')] }, ctx()),
+    );
     expect(down.transient).toBe(true);
     expect(down.retryAfterMs).toBeGreaterThan(100_000);
     expect(down.retryAfterMs).toBeLessThanOrEqual(120_000);
@@ -143,17 +177,24 @@ describe('default extractor against a local HTTP server', () => {
         res.writeHead(200, { 'content-type': 'image/png' });
         const body = png(1);
         let i = 0;
-        const timer = setInterval(() => (i < body.length ? res.write(body.subarray(i, ++i)) : res.end()), 20);
+        const timer = setInterval(
+          () => (i < body.length ? res.write(body.subarray(i, ++i)) : res.end()),
+          20,
+        );
         timers.push(timer);
         res.once('close', () => clearInterval(timer));
       },
     });
     const fast = extractor(out, { idleTimeoutMs: 200, totalTimeoutMs: 600 });
     const started = Date.now();
-    const stall = await extractError(fast.extract({ address: 'stall', sources: [server.url('/stall.png')] }, ctx()));
+    const stall = await extractError(
+      fast.extract({ address: 'stall', sources: [server.url('/stall.png')] }, ctx()),
+    );
     expect(stall.transient).toBe(true);
     expect(stall.message).toMatch(/no data for 200ms/);
-    const drip = await extractError(fast.extract({ address: 'drip', sources: [server.url('/drip.png')] }, ctx()));
+    const drip = await extractError(
+      fast.extract({ address: 'drip', sources: [server.url('/drip.png')] }, ctx()),
+    );
     expect(drip.message).toMatch(/took longer than 600ms/);
     expect(Date.now() - started).toBeLessThan(5_000);
     timers.forEach(clearInterval);
@@ -164,7 +205,9 @@ describe('default extractor against a local HTTP server', () => {
     let sent = 0;
     let closedEarly = false;
     const server = await startServer({
-      '/page': html('<img src="/huge.png"><img src="/declared.png"><img src="/bomb.png"><img src="/fine.png">'),
+      '/page': html(
+        '<img src="/huge.png"><img src="/declared.png"><img src="/bomb.png"><img src="/fine.png">',
+      ),
       '/huge.png': (_req, res) => {
         res.writeHead(200, { 'content-type': 'image/png' }); // chunked: no length to check up front
         res.once('close', () => (closedEarly = !res.writableFinished));
@@ -182,10 +225,17 @@ describe('default extractor against a local HTTP server', () => {
       '/bomb.png': send(bomb(), 'image/png'),
       '/fine.png': send(png(3), 'image/png'),
     });
-    const result = await extractor(out, { maxImageSize: '100kb' }).extract({ address: 'big', sources: [server.url('/page')] }, ctx());
-    const reasons = Object.fromEntries(result.failedSources.map((failure) => [failure.source, failure.reason]));
+    const result = await extractor(out, { maxImageSize: '100kb' }).extract(
+      { address: 'big', sources: [server.url('/page')] },
+      ctx(),
+    );
+    const reasons = Object.fromEntries(
+      result.failedSources.map((failure) => [failure.source, failure.reason]),
+    );
     expect(reasons[server.url('/huge.png')]).toMatch(/too large: more than 102400 bytes, cut off/);
-    expect(reasons[server.url('/declared.png')]).toMatch(/too large: \d+ bytes, over the limit of 102400/);
+    expect(reasons[server.url('/declared.png')]).toMatch(
+      /too large: \d+ bytes, over the limit of 102400/,
+    );
     expect(reasons[server.url('/bomb.png')]).toMatch(/dimensions 100000x100000 are over the limit/);
     expect(result.images.map((image) => image.source)).toEqual([server.url('/fine.png')]);
     await expect.poll(() => closedEarly).toBe(true);
@@ -205,10 +255,14 @@ describe('default extractor against a local HTTP server', () => {
       '/moved': redirect('/r4'),
     });
     const two = extractor(out, { maxRedirects: 2 });
-    const loop = await extractError(two.extract({ address: 'loop', sources: [server.url('/a')] }, ctx()));
+    const loop = await extractError(
+      two.extract({ address: 'loop', sources: [server.url('/a')] }, ctx()),
+    );
     expect(loop).toMatchObject({ transient: false });
     expect(loop.message).toMatch(/redirect loop at .*\/a/);
-    const many = await extractError(two.extract({ address: 'many', sources: [server.url('/r1')] }, ctx()));
+    const many = await extractError(
+      two.extract({ address: 'many', sources: [server.url('/r1')] }, ctx()),
+    );
     expect(many.message).toMatch(/more than 2 redirects/);
     const ok = await two.extract({ address: 'ok', sources: [server.url('/moved')] }, ctx());
     expect(ok.images[0]!.source).toBe(server.url('/r4'));
@@ -219,23 +273,45 @@ describe('default extractor against a local HTTP server', () => {
     const server = await startServer({ '/img.png': send(png(1), 'image/png') });
     const port = new URL(server.origin).port;
     const strict = createDefaultExtractor({ outDir: out, hostDelayMs: 0 });
-    for (const source of [server.url('/img.png'), `http://localhost:${port}/img.png`, `http://2130706433:${port}/img.png`]) {
-      const error = await extractError(strict.extract({ address: source, sources: [source] }, ctx()));
+    for (const source of [
+      server.url('/img.png'),
+      `http://localhost:${port}/img.png`,
+      `http://2130706433:${port}/img.png`,
+    ]) {
+      const error = await extractError(
+        strict.extract({ address: source, sources: [source] }, ctx()),
+      );
       expect(error.transient).toBe(false);
       expect(error.message).toMatch(/refused private address/);
     }
     expect(server.count('/img.png')).toBe(0);
 
     // Allow exactly 127.0.0.1 (as a mirror would be allowed); redirects to other private addresses are refused.
-    const targets = [`http://127.0.0.2:${port}/img.png`, `http://[::1]:${port}/img.png`, `http://0x7f000002:${port}/img.png`, 'http://169.254.169.254/latest/meta-data/'];
-    targets.forEach((target, i) => server.route(`/to-${i}`, send('', 'text/plain', 302, { location: target })));
-    const onlyOne = createDefaultExtractor({ outDir: out, hostDelayMs: 0, isAllowedAddress: (ip) => ip === '127.0.0.1' });
+    const targets = [
+      `http://127.0.0.2:${port}/img.png`,
+      `http://[::1]:${port}/img.png`,
+      `http://0x7f000002:${port}/img.png`,
+      'http://169.254.169.254/latest/meta-data/',
+    ];
+    targets.forEach((target, i) =>
+      server.route(`/to-${i}`, send('', 'text/plain', 302, { location: target })),
+    );
+    const onlyOne = createDefaultExtractor({
+      outDir: out,
+      hostDelayMs: 0,
+      isAllowedAddress: (ip) => ip === '127.0.0.1',
+    });
     for (let i = 0; i < targets.length; i++) {
-      const error = await extractError(onlyOne.extract({ address: `r${i}`, sources: [server.url(`/to-${i}`)] }, ctx()));
+      const error = await extractError(
+        onlyOne.extract({ address: `r${i}`, sources: [server.url(`/to-${i}`)] }, ctx()),
+      );
       expect(error.message).toMatch(/refused private address/);
     }
     expect(server.count('/img.png')).toBe(0);
-    const allowed = await extractor(out).extract({ address: 'allowed', sources: [server.url('/img.png')] }, ctx());
+    const allowed = await extractor(out).extract(
+      { address: 'allowed', sources: [server.url('/img.png')] },
+      ctx(),
+    );
     expect(allowed.saved).toBe(1);
   });
 
@@ -243,17 +319,27 @@ describe('default extractor against a local HTTP server', () => {
     const out = tempDir();
     const base = tempDir();
     await fs.mkdir(join(base, 'listings'));
-    await fs.writeFile(join(base, 'listings', 'p.html'), '<img src="../photo.gif"><img src="missing.png">');
+    await fs.writeFile(
+      join(base, 'listings', 'p.html'),
+      '<img src="../photo.gif"><img src="missing.png">',
+    );
     await fs.writeFile(join(base, 'photo.gif'), gif(1));
     await fs.writeFile(join(base, 'secret.png'), png(1));
-    const server = await startServer({ '/evil': html(`<img src="file://${join(base, 'secret.png')}">`) });
+    const server = await startServer({
+      '/evil': html(`<img src="file://${join(base, 'secret.png')}">`),
+    });
     const result = await extractor(out, { baseDir: base }).extract(
       { address: '4 Local Ave', sources: ['listings/p.html', server.url('/evil')] },
       ctx(),
     );
     expect(result.images.map((image) => image.type)).toEqual(['gif']);
     const reasons = result.failedSources.map((failure) => failure.reason);
-    expect(reasons).toEqual(expect.arrayContaining([expect.stringMatching(/file not found/), 'file: URL on a web page refused']));
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/file not found/),
+        'file: URL on a web page refused',
+      ]),
+    );
   });
 
   it('keeps every address inside the output folder, with a safe, stable and unique slug', async () => {
@@ -262,7 +348,17 @@ describe('default extractor against a local HTTP server', () => {
     await fs.writeFile(join(base, 'p.png'), png(7));
     const run = extractor(join(out, 'images'), { baseDir: base });
     const slugs = new Set<string>();
-    for (const address of ['../../etc/passwd', '..', '.', '/', 'C:\\Windows\\system32', '\u0000..', '12 Main St', '12 MAIN ST.', 'x'.repeat(500)]) {
+    for (const address of [
+      '../../etc/passwd',
+      '..',
+      '.',
+      '/',
+      'C:\\Windows\\system32',
+      '\u0000..',
+      '12 Main St',
+      '12 MAIN ST.',
+      'x'.repeat(500),
+    ]) {
       const result = await run.extract({ address, sources: ['p.png'] }, ctx());
       expect(result.folder.startsWith(join(out, 'images') + '/')).toBe(true);
       expect(result.slug).toMatch(/^[a-z0-9-]{1,60}-[0-9a-f]{10}$/);
@@ -277,10 +373,15 @@ describe('default extractor against a local HTTP server', () => {
     const out = tempDir();
     const server = await startServer({ '/empty': html('<p>no photos yet</p>') });
     const error = await extractError(
-      extractor(out).extract({ address: '5 Empty Ln', sources: [server.url('/empty'), server.url('/404')] }, ctx()),
+      extractor(out).extract(
+        { address: '5 Empty Ln', sources: [server.url('/empty'), server.url('/404')] },
+        ctx(),
+      ),
     );
     expect(error.transient).toBe(false);
-    expect(error.message).toMatch(/every source failed: .*\/empty: no images found on the page; .*\/404: HTTP 404/);
+    expect(error.message).toMatch(
+      /every source failed: .*\/empty: no images found on the page; .*\/404: HTTP 404/,
+    );
   });
 });
 

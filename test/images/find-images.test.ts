@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { findImageUrls, largestSrcsetCandidate } from '../../src/integrations/images/find-images.js';
+import {
+  findImageUrls,
+  largestSrcsetCandidate,
+} from '../../src/integrations/images/find-images.js';
 
 const PAGE = 'https://homes.example/listing/12/';
 
 describe('findImageUrls', () => {
   it('takes img src and resolves relative URLs against the page', () => {
-    const html = '<img src="photo1.jpg"><img src="/abs/photo2.png"><img src="//cdn.example/p3.gif">';
+    const html =
+      '<img src="photo1.jpg"><img src="/abs/photo2.png"><img src="//cdn.example/p3.gif">';
     expect(findImageUrls(html, PAGE)).toEqual([
       'https://homes.example/listing/12/photo1.jpg',
       'https://homes.example/abs/photo2.png',

@@ -10,5 +10,14 @@ export function jpeg(n: number, width = 32, height = 24): Buffer {
 }
 
 export function gif(n: number, width = 10, height = 8): Buffer {
-  return encodeGif(width, height, [[n & 255, 0, 0], [0, 255, 0], [0, 0, 255]], (x, y) => (x + y) % 3);
+  return encodeGif(
+    width,
+    height,
+    [
+      [n & 255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+    ],
+    (x, y) => (x + y) % 3,
+  );
 }

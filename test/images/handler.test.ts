@@ -2,21 +2,49 @@ import { describe, expect, it } from 'vitest';
 import { PermanentError, RetryAfter } from '../../src/errors.js';
 import { createImageExtractionHandler } from '../../src/integrations/images/handler.js';
 import { permanent, transient } from '../../src/integrations/images/source-error.js';
-import type { ExtractionResult, ImageExtractor } from '../../src/integrations/images/types.js';
+import type {
+  ExtractionResult,
+  ImageExtractor,
+  Property,
+} from '../../src/integrations/images/types.js';
 import type { JobContext, JobInfo } from '../../src/types.js';
 
-const result: ExtractionResult = { address: 'a', slug: 'a-1', folder: '/x', images: [], failedSources: [], saved: 0, duplicates: 0, skipped: 0 };
+const result: ExtractionResult = {
+  address: 'a',
+  slug: 'a-1',
+  folder: '/x',
+  images: [],
+  failedSources: [],
+  saved: 0,
+  duplicates: 0,
+  skipped: 0,
+};
 
-function job(payload: unknown): JobInfo {
-  return { id: '1', queue: 'images', key: 'a', payload, attempt: 1, maxAttempts: 5, batchId: null, priority: 0, createdAt: new Date() };
+function job(payload: unknown): JobInfo<Property> {
+  return {
+    id: '1',
+    queue: 'images',
+    key: 'a',
+    payload: payload as Property,
+    attempt: 1,
+    maxAttempts: 5,
+    batchId: null,
+    priority: 0,
+    createdAt: new Date(),
+  };
 }
 
-function context(progress: Array<[number, number, string | undefined]> = [], signal = new AbortController().signal): JobContext {
+function context(
+  progress: Array<[number, number, string | undefined]> = [],
+  signal = new AbortController().signal,
+): JobContext {
   const logger = { info() {}, warn() {}, error() {} };
   return { signal, progress: (c, t, m) => progress.push([c, t, m]), logger, workerId: 'w' };
 }
 
-const failing = (error: unknown): ImageExtractor => ({ extract: async () => Promise.reject(error) });
+const failing = (error: unknown): ImageExtractor => ({
+  extract: async () => Promise.reject(error),
+});
 
 describe('createImageExtractionHandler', () => {
   it('passes the property and progress through and returns the result', async () => {
@@ -36,7 +64,10 @@ describe('createImageExtractionHandler', () => {
   });
 
   it('turns errors into what the worker needs', async () => {
-    const run = (error: unknown) => createImageExtractionHandler(failing(error))(job({ address: 'a', sources: [] }), context());
+    const run = (error: unknown) =>
+      Promise.resolve(
+        createImageExtractionHandler(failing(error))(job({ address: 'a', sources: [] }), context()),
+      );
     await expect(run(permanent('HTTP 404'))).rejects.toBeInstanceOf(PermanentError);
     const later = await run(transient('HTTP 429', 7000)).catch((e: unknown) => e);
     expect(later).toBeInstanceOf(RetryAfter);
@@ -49,16 +80,24 @@ describe('createImageExtractionHandler', () => {
     const own = new Error('my extractor broke');
     await expect(run(own)).rejects.toBe(own);
     const custom = createImageExtractionHandler(failing(own), { isPermanent: (e) => e === own });
-    await expect(custom(job({ address: 'a', sources: [] }), context())).rejects.toBeInstanceOf(PermanentError);
+    await expect(custom(job({ address: 'a', sources: [] }), context())).rejects.toBeInstanceOf(
+      PermanentError,
+    );
   });
 
   it('rethrows an abort untouched and fails a malformed payload permanently', async () => {
     const controller = new AbortController();
     const reason = new Error('shutdown');
     controller.abort(reason);
-    const handler = createImageExtractionHandler({ extract: async (_p, ctx) => Promise.reject(ctx.signal.reason) });
-    await expect(handler(job({ address: 'a', sources: [] }), context([], controller.signal))).rejects.toBe(reason);
+    const handler = createImageExtractionHandler({
+      extract: async (_p, ctx) => Promise.reject(ctx.signal.reason),
+    });
+    await expect(
+      handler(job({ address: 'a', sources: [] }), context([], controller.signal)),
+    ).rejects.toBe(reason);
     await expect(handler(job({ sources: [] }), context())).rejects.toThrow(PermanentError);
-    await expect(handler(job({ address: 'a', sources: 'x' }), context())).rejects.toThrow(/`sources` of "a" to be an array of strings/);
+    await expect(handler(job({ address: 'a', sources: 'x' }), context())).rejects.toThrow(
+      /`sources` of "a" to be an array of strings/,
+    );
   });
 });

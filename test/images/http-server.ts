@@ -49,13 +49,25 @@ export async function startServer(routes: Record<string, Route> = {}): Promise<T
   };
 }
 
-export function send(body: string | Buffer, type: string, status = 200, headers: Record<string, string> = {}): Route {
+export function send(
+  body: string | Buffer,
+  type: string,
+  status = 200,
+  headers: Record<string, string> = {},
+): Route {
   return (_req, res) => {
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
+    res.writeHead(status, {
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+      ...headers,
+    });
     res.end(body);
   };
 }
 
 export function html(body: string): Route {
-  return send(`<!doctype html><html><head></head><body>${body}</body></html>`, 'text/html; charset=utf-8');
+  return send(
+    `<!doctype html><html><head></head><body>${body}</body></html>`,
+    'text/html; charset=utf-8',
+  );
 }

@@ -24,15 +24,32 @@ function webp(chunk: 'VP8 ' | 'VP8L' | 'VP8X', width: number, height: number): B
 
 describe('readImageInfo', () => {
   it('reads type and size of real JPEG, PNG and GIF files', () => {
-    expect(readImageInfo(jpeg(1, 40, 24))).toEqual({ type: 'jpeg', ext: 'jpg', width: 40, height: 24 });
+    expect(readImageInfo(jpeg(1, 40, 24))).toEqual({
+      type: 'jpeg',
+      ext: 'jpg',
+      width: 40,
+      height: 24,
+    });
     expect(readImageInfo(png(1, 17, 9))).toEqual({ type: 'png', ext: 'png', width: 17, height: 9 });
     expect(readImageInfo(gif(1, 11, 7))).toEqual({ type: 'gif', ext: 'gif', width: 11, height: 7 });
   });
 
   it('reads the three WebP headers', () => {
-    expect(readImageInfo(webp('VP8 ', 640, 480))).toMatchObject({ type: 'webp', width: 640, height: 480 });
-    expect(readImageInfo(webp('VP8L', 300, 200))).toMatchObject({ type: 'webp', width: 300, height: 200 });
-    expect(readImageInfo(webp('VP8X', 5000, 4000))).toMatchObject({ type: 'webp', width: 5000, height: 4000 });
+    expect(readImageInfo(webp('VP8 ', 640, 480))).toMatchObject({
+      type: 'webp',
+      width: 640,
+      height: 480,
+    });
+    expect(readImageInfo(webp('VP8L', 300, 200))).toMatchObject({
+      type: 'webp',
+      width: 300,
+      height: 200,
+    });
+    expect(readImageInfo(webp('VP8X', 5000, 4000))).toMatchObject({
+      type: 'webp',
+      width: 5000,
+      height: 4000,
+    });
   });
 
   it('reports absurd dimensions from the header without decoding', () => {

@@ -9,7 +9,9 @@ import { html, send, startServer } from './http-server.js';
 const fast = { backoff: { min: 20, max: 50, jitter: 0 }, pollInterval: 50 };
 
 function handler() {
-  return createImageExtractionHandler(createDefaultExtractor({ outDir: tempDir(), allowPrivateHosts: true, hostDelayMs: 0 }));
+  return createImageExtractionHandler(
+    createDefaultExtractor({ outDir: tempDir(), allowPrivateHosts: true, hostDelayMs: 0 }),
+  );
 }
 
 describe('image pipeline on a real queue', () => {
@@ -19,9 +21,14 @@ describe('image pipeline on a real queue', () => {
     const server = await startServer({
       '/page': html('<img src="/stable.png"><img src="/flaky.png">'),
       '/stable.png': send(png(1), 'image/png'),
-      '/flaky.png': (req, res) => (++calls === 1 ? send('busy', 'text/plain', 500) : send(png(2), 'image/png'))(req, res),
+      '/flaky.png': (req, res) =>
+        (++calls === 1 ? send('busy', 'text/plain', 500) : send(png(2), 'image/png'))(req, res),
     });
-    const { job } = await queue.enqueue('images', { address: '1 A St', sources: [server.url('/page')] }, { key: '1 A St' });
+    const { job } = await queue.enqueue(
+      'images',
+      { address: '1 A St', sources: [server.url('/page')] },
+      { key: '1 A St' },
+    );
     const completed = nextEvent(queue, 'completed');
     const worker = queue.work('images', handler(), fast);
     const [done, result] = await completed;
@@ -38,7 +45,9 @@ describe('image pipeline on a real queue', () => {
     let calls = 0;
     const server = await startServer({
       '/photo.png': (req, res) =>
-        (++calls === 1 ? send('slow down', 'text/plain', 429, { 'retry-after': '1' }) : send(png(3), 'image/png'))(req, res),
+        (++calls === 1
+          ? send('slow down', 'text/plain', 429, { 'retry-after': '1' })
+          : send(png(3), 'image/png'))(req, res),
     });
     await queue.enqueue('images', { address: '2 B St', sources: [server.url('/photo.png')] });
     const retrying = nextEvent(queue, 'retrying');
@@ -56,15 +65,22 @@ describe('image pipeline on a real queue', () => {
 
   it('fails a property whose every source failed permanently at once, with the reasons', async () => {
     const { queue } = await openTestQueue();
-    const server = await startServer({ '/fake.jpg': send('<html>not a photo</html>', 'image/jpeg') });
-    const { job } = await queue.enqueue('images', { address: '3 C St', sources: [server.url('/fake.jpg'), server.url('/404')] });
+    const server = await startServer({
+      '/fake.jpg': send('<html>not a photo</html>', 'image/jpeg'),
+    });
+    const { job } = await queue.enqueue('images', {
+      address: '3 C St',
+      sources: [server.url('/fake.jpg'), server.url('/404')],
+    });
     const failed = nextEvent(queue, 'failed');
     const worker = queue.work('images', handler(), fast);
     const [failedJob, error] = await failed;
     await worker.stop();
     expect(failedJob.id).toBe(job.id);
     expect(error.name).toBe('PermanentError');
-    expect(error.message).toMatch(/every source failed: .*fake\.jpg: not an image \(looks like HTML\); .*\/404: HTTP 404/);
+    expect(error.message).toMatch(
+      /every source failed: .*fake\.jpg: not an image \(looks like HTML\); .*\/404: HTTP 404/,
+    );
     expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'failed', attempts: 1 });
   });
 });

@@ -30,7 +30,12 @@ describe('readPropertiesCsv', () => {
         beds: '3',
         baseDir: expect.stringMatching(/holdfast-/),
       },
-      { address: '34 Oak Ave, Mesa, AZ', sources: ['https://a.example/2'], beds: '2', baseDir: expect.any(String) },
+      {
+        address: '34 Oak Ave, Mesa, AZ',
+        sources: ['https://a.example/2'],
+        beds: '2',
+        baseDir: expect.any(String),
+      },
     ]);
   });
 
@@ -39,25 +44,38 @@ describe('readPropertiesCsv', () => {
     const error = await readPropertiesCsv(file).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toContain('3 invalid rows; nothing was enqueued');
-    expect((error as Error).message).toContain('line 3: missing address (column "address" is empty)');
+    expect((error as Error).message).toContain(
+      'line 3: missing address (column "address" is empty)',
+    );
     expect((error as Error).message).toContain('line 5: missing address');
-    expect((error as Error).message).toContain('line 6: expected 2 fields (as in the header), got 3');
+    expect((error as Error).message).toContain(
+      'line 6: expected 2 fields (as in the header), got 3',
+    );
   });
 
   it('names the columns when the address or source columns are wrong', async () => {
     const file = csvFile('street,url\n1 A St,u1\n');
-    await expect(readPropertiesCsv(file)).rejects.toThrow(/has no column "address" \(its columns are "street", "url"\); name it with --address-column/);
-    await expect(readPropertiesCsv(file, { addressColumn: 'street', sourceColumns: ['pics'] })).rejects.toThrow(
-      /--source-columns: .* has no column "pics"/,
+    await expect(readPropertiesCsv(file)).rejects.toThrow(
+      /has no column "address" \(its columns are "street", "url"\); name it with --address-column/,
     );
+    await expect(
+      readPropertiesCsv(file, { addressColumn: 'street', sourceColumns: ['pics'] }),
+    ).rejects.toThrow(/--source-columns: .* has no column "pics"/);
     const result = await readPropertiesCsv(file, { addressColumn: 'street' });
     expect(result.properties[0]).toMatchObject({ address: '1 A St', sources: ['u1'] });
     const none = csvFile('address,beds\n1 A St,3\n');
-    await expect(readPropertiesCsv(none)).rejects.toThrow(/no column looks like it holds sources .*--source-columns/);
+    await expect(readPropertiesCsv(none)).rejects.toThrow(
+      /no column looks like it holds sources .*--source-columns/,
+    );
   });
 
   it('splits cells on spaces and pipes', () => {
-    expect(splitSources(' a.jpg|b.jpg  |  c.jpg d.jpg ')).toEqual(['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']);
+    expect(splitSources(' a.jpg|b.jpg  |  c.jpg d.jpg ')).toEqual([
+      'a.jpg',
+      'b.jpg',
+      'c.jpg',
+      'd.jpg',
+    ]);
     expect(splitSources('')).toEqual([]);
   });
 });

@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { ProgressTracker } from '../../src/progress/progress-tracker.js';
 import { openTestQueue, waitFor } from '../helpers/queue.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads arbitrary JSON
 function read(path: string): Record<string, any> {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
 describe('ProgressTracker', () => {
-  it('mirrors jobs, progress, results and batch counts from the store, keeping other tools\' keys', async () => {
+  it("mirrors jobs, progress, results and batch counts from the store, keeping other tools' keys", async () => {
     const { queue, dir } = await openTestQueue();
     const path = join(dir, 'data', 'work_items.json');
     await queue.enqueue('images', { address: '1 A St' }, { key: '1 A St', batch: 'homes' });
@@ -30,11 +31,15 @@ describe('ProgressTracker', () => {
     writeFileSync(path, JSON.stringify(file));
 
     tracker.start();
-    const worker = queue.work('images', async (job, ctx) => {
-      ctx.progress(1, 1, 'done');
-      if ((job.payload as { address: string }).address === '2 B St') throw new Error('boom');
-      return { n: 3 };
-    }, { maxAttempts: 1 } as never);
+    const worker = queue.work(
+      'images',
+      async (job, ctx) => {
+        ctx.progress(1, 1, 'done');
+        if ((job.payload as { address: string }).address === '2 B St') throw new Error('boom');
+        return { n: 3 };
+      },
+      { maxAttempts: 1 } as never,
+    );
     await waitFor(async () => {
       const stats = await queue.batches('homes');
       return stats[0]!.counts.completed + stats[0]!.counts.failed + stats[0]!.counts.retrying === 2;
@@ -46,7 +51,12 @@ describe('ProgressTracker', () => {
     expect(after.reviewer).toEqual({ name: 'kim' });
     expect(after.items['1 A St']).toMatchObject({
       notes: 'needs photos of the pool',
-      holdfast: { status: 'completed', attempts: 1, progress: { current: 1, total: 1, message: 'done' }, result: { images: 3 } },
+      holdfast: {
+        status: 'completed',
+        attempts: 1,
+        progress: { current: 1, total: 1, message: 'done' },
+        result: { images: 3 },
+      },
     });
     expect(after.items['2 B St'].holdfast.lastError).toMatch(/boom/);
     expect(after.items['2 B St'].holdfast.status).toMatch(/failed|retrying/);

@@ -13,21 +13,31 @@ const CHILD = fileURLToPath(new URL('./writer-child.ts', import.meta.url));
 const OTHER_TOOLS = {
   generatedBy: 'phx-analysis',
   session: { started: '2026-11-01', operator: 'dana' },
-  items: { '12 Main St': { notes: 'corner lot', score: 7 }, 'not holdfast': { phase: 'kill-switch' } },
+  items: {
+    '12 Main St': { notes: 'corner lot', score: 7 },
+    'not holdfast': { phase: 'kill-switch' },
+  },
 };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads arbitrary JSON
 function read(path: string): Record<string, any> {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
 function leftovers(dir: string): string[] {
-  return readdirSync(dir).filter((name) => name.includes('.tmp-') || name.endsWith('.lock') || name.includes('.stale-'));
+  return readdirSync(dir).filter(
+    (name) => name.includes('.tmp-') || name.endsWith('.lock') || name.includes('.stale-'),
+  );
 }
 
 function writer(path: string, name: string, count: number, size: number) {
-  return spawnTracked(process.execPath, ['--import', 'tsx', CHILD, path, name, String(count), String(size)], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
-  });
+  return spawnTracked(
+    process.execPath,
+    ['--import', 'tsx', CHILD, path, name, String(count), String(size)],
+    {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    },
+  );
 }
 
 function exited(child: ReturnType<typeof spawnTracked>): Promise<number | null> {
@@ -57,11 +67,15 @@ describe('WorkItemsFile', () => {
     });
   });
 
-  it('leaves another tool\'s non-object `items` alone and writes holdfastItems instead', async () => {
+  it("leaves another tool's non-object `items` alone and writes holdfastItems instead", async () => {
     const path = join(tempDir(), 'work_items.json');
     writeFileSync(path, JSON.stringify({ items: ['a', 'b'] }));
     await new WorkItemsFile(path).update(async () => ({ summary: 1, items: new Map([['k', 2]]) }));
-    expect(read(path)).toEqual({ items: ['a', 'b'], holdfast: 1, holdfastItems: { k: { holdfast: 2 } } });
+    expect(read(path)).toEqual({
+      items: ['a', 'b'],
+      holdfast: 1,
+      holdfastItems: { k: { holdfast: 2 } },
+    });
   });
 
   it('moves a corrupt file aside with a warning instead of overwriting it', async () => {
@@ -69,13 +83,17 @@ describe('WorkItemsFile', () => {
     const path = join(dir, 'work_items.json');
     writeFileSync(path, '{"items": {"12 Main St": {"notes": "half a wri');
     const warnings: string[] = [];
-    await new WorkItemsFile(path, { warn: (message) => warnings.push(message) }).update(async () => ({
-      summary: { version: 1 },
-      items: new Map(),
-    }));
+    await new WorkItemsFile(path, { warn: (message) => warnings.push(message) }).update(
+      async () => ({
+        summary: { version: 1 },
+        items: new Map(),
+      }),
+    );
     const aside = readdirSync(dir).filter((name) => name.startsWith('work_items.json.corrupt-'));
     expect(aside).toHaveLength(1);
-    expect(readFileSync(join(dir, aside[0]!), 'utf8')).toBe('{"items": {"12 Main St": {"notes": "half a wri');
+    expect(readFileSync(join(dir, aside[0]!), 'utf8')).toBe(
+      '{"items": {"12 Main St": {"notes": "half a wri',
+    );
     expect(warnings).toEqual([expect.stringContaining(`kept it as ${join(dir, aside[0]!)}`)]);
     expect(read(path)).toEqual({ holdfast: { version: 1 }, items: {} });
   });
@@ -98,7 +116,7 @@ describe('WorkItemsFile', () => {
     expect(read(path).holdfast).toBe('ok');
   });
 
-  it('several processes writing at once lose none of each other\'s items', async () => {
+  it("several processes writing at once lose none of each other's items", async () => {
     const path = join(tempDir(), 'work_items.json');
     writeFileSync(path, JSON.stringify(OTHER_TOOLS));
     const children = ['a', 'b', 'c'].map((name) => writer(path, name, 15, 50));
@@ -131,7 +149,9 @@ describe('WorkItemsFile', () => {
       expect(file.items['12 Main St']).toMatchObject({ notes: 'corner lot', score: 7 });
       writes += file.holdfast.writer === `w${round}` ? 1 : 0;
       // At most the dead writer's one temp file and its lock, until the next writer clears them.
-      expect(readdirSync(dir).filter((name) => name.includes('.tmp-')).length).toBeLessThanOrEqual(1);
+      expect(readdirSync(dir).filter((name) => name.includes('.tmp-')).length).toBeLessThanOrEqual(
+        1,
+      );
     }
     expect(writes).toBeGreaterThan(0);
     const last = writer(path, 'final', 1, 10);

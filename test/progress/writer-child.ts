@@ -11,7 +11,8 @@ for (let n = 1; n <= Number(count); n++) {
   await file.update(async () => {
     const items = new Map<string, unknown>();
     // Large enough (a few hundred KB) that a kill often lands in the middle of a write.
-    for (let i = 0; i < Number(size); i++) items.set(`${name}-${i}`, { n, status: 'running', note: 'x'.repeat(100) });
+    for (let i = 0; i < Number(size); i++)
+      items.set(`${name}-${i}`, { n, status: 'running', note: 'x'.repeat(100) });
     items.set(`${name}-last`, { n });
     return { summary: { writer: name, n }, items };
   });

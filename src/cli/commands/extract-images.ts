@@ -42,27 +42,64 @@ interface Flags {
 export function registerExtractImages(program: Command): void {
   program
     .command('extract-images')
-    .description('download the listing photos of every address in a CSV, resumably (the images queue)')
-    .option('--csv <file>', 'properties CSV: an address column and one or more source columns (required)')
-    .option('--out <dir>', 'folder for <address-slug>/<sha256>.<ext> and manifest.json', 'data/property_images')
-    .option('--work-items <file>', 'work_items.json to mirror the progress into', 'data/work_items.json')
+    .description(
+      'download the listing photos of every address in a CSV, resumably (the images queue)',
+    )
+    .option(
+      '--csv <file>',
+      'properties CSV: an address column and one or more source columns (required)',
+    )
+    .option(
+      '--out <dir>',
+      'folder for <address-slug>/<sha256>.<ext> and manifest.json',
+      'data/property_images',
+    )
+    .option(
+      '--work-items <file>',
+      'work_items.json to mirror the progress into',
+      'data/work_items.json',
+    )
     .option('--concurrency <n>', 'properties worked at once', '4')
     .option('--address-column <name>', 'column holding the address', 'address')
-    .option('--source-columns <a,b>', 'columns holding sources (default: columns named like url, source, listing, image, photo)')
+    .option(
+      '--source-columns <a,b>',
+      'columns holding sources (default: columns named like url, source, listing, image, photo)',
+    )
     .option('--batch <name>', 'batch name (default: the CSV file name without extension)')
     .option('--max-attempts <n>', 'attempts per property before it fails (default: 5)')
     .option('--backoff-min <duration>', 'first retry delay (default: 1s)')
-    .option('--lease <duration>', 'lease of a running property; a killed run\'s properties resume after it (default: 30s)')
-    .option('--max-image-size <size>', 'largest image or page; larger downloads are cut off', '20mb')
-    .option('--allow-private-hosts', 'allow private, loopback and link-local addresses (local mirrors, tests)')
+    .option(
+      '--lease <duration>',
+      "lease of a running property; a killed run's properties resume after it (default: 30s)",
+    )
+    .option(
+      '--max-image-size <size>',
+      'largest image or page; larger downloads are cut off',
+      '20mb',
+    )
+    .option(
+      '--allow-private-hosts',
+      'allow private, loopback and link-local addresses (local mirrors, tests)',
+    )
     .option('--no-progress', 'plain lines instead of a progress bar, even on a terminal')
     .action(async (flags: Flags, command: Command) => {
-      if (flags.csv === undefined) throw new UsageError('extract-images needs --csv <file>, e.g. --csv examples/properties.csv');
+      if (flags.csv === undefined)
+        throw new UsageError(
+          'extract-images needs --csv <file>, e.g. --csv examples/properties.csv',
+        );
       const concurrency = parseIntegerArg(flags.concurrency, '--concurrency', 1, 1_000);
-      const maxAttempts = flags.maxAttempts === undefined ? undefined : parseIntegerArg(flags.maxAttempts, '--max-attempts', 1, 1_000);
-      const backoffMin = flags.backoffMin === undefined ? undefined : parseDurationArg(flags.backoffMin, '--backoff-min');
-      const lease = flags.lease === undefined ? undefined : parseDurationArg(flags.lease, '--lease');
-      if (lease !== undefined && lease < 100) throw new UsageError(`--lease must be at least 100ms, got ${JSON.stringify(flags.lease)}`);
+      const maxAttempts =
+        flags.maxAttempts === undefined
+          ? undefined
+          : parseIntegerArg(flags.maxAttempts, '--max-attempts', 1, 1_000);
+      const backoffMin =
+        flags.backoffMin === undefined
+          ? undefined
+          : parseDurationArg(flags.backoffMin, '--backoff-min');
+      const lease =
+        flags.lease === undefined ? undefined : parseDurationArg(flags.lease, '--lease');
+      if (lease !== undefined && lease < 100)
+        throw new UsageError(`--lease must be at least 100ms, got ${JSON.stringify(flags.lease)}`);
       let maxImageSize: number;
       try {
         maxImageSize = parseByteSize(flags.maxImageSize, '--max-image-size');
@@ -70,7 +107,10 @@ export function registerExtractImages(program: Command): void {
         throw new UsageError((error as Error).message);
       }
       const batch = parseNameArg(flags.batch ?? basename(flags.csv, extname(flags.csv)), '--batch');
-      const sourceColumns = flags.sourceColumns?.split(',').map((name) => name.trim()).filter(Boolean);
+      const sourceColumns = flags.sourceColumns
+        ?.split(',')
+        .map((name) => name.trim())
+        .filter(Boolean);
       const csv = await readPropertiesCsv(flags.csv, {
         addressColumn: flags.addressColumn,
         ...(sourceColumns ? { sourceColumns } : {}),
@@ -85,13 +125,22 @@ export function registerExtractImages(program: Command): void {
               yield {
                 queue: IMAGES_QUEUE,
                 payload: property,
-                options: { key: property.address, batch, ...(maxAttempts !== undefined ? { maxAttempts } : {}) },
+                options: {
+                  key: property.address,
+                  batch,
+                  ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+                },
               };
             }
           })(),
         );
-        const merged = csv.merged > 0 ? `, ${csv.merged} duplicate row${csv.merged === 1 ? '' : 's'} merged` : '';
-        print(`enqueued ${enqueued.inserted} properties (${enqueued.existing} already there${merged}) in batch "${batch}" on ${queue.store.description}`);
+        const merged =
+          csv.merged > 0
+            ? `, ${csv.merged} duplicate row${csv.merged === 1 ? '' : 's'} merged`
+            : '';
+        print(
+          `enqueued ${enqueued.inserted} properties (${enqueued.existing} already there${merged}) in batch "${batch}" on ${queue.store.description}`,
+        );
 
         const tracker = new ProgressTracker(queue, {
           path: workItems,
@@ -113,11 +162,17 @@ export function registerExtractImages(program: Command): void {
           describe: (result) => summaryOf(result as ExtractionResult),
         }).start();
 
-        const extractor = createDefaultExtractor({ outDir, maxImageSize, allowPrivateHosts: flags.allowPrivateHosts === true });
+        const extractor = createDefaultExtractor({
+          outDir,
+          maxImageSize,
+          allowPrivateHosts: flags.allowPrivateHosts === true,
+        });
         const executor = queue.work(IMAGES_QUEUE, createImageExtractionHandler(extractor), {
           concurrency,
           ...(lease !== undefined ? { lease } : {}),
-          ...(backoffMin !== undefined ? { backoff: { min: backoffMin, max: Math.max(backoffMin, 300_000) } } : {}),
+          ...(backoffMin !== undefined
+            ? { backoff: { min: backoffMin, max: Math.max(backoffMin, 300_000) } }
+            : {}),
           exitWhenEmpty: true,
           handleSignals: true,
         });
@@ -128,7 +183,11 @@ export function registerExtractImages(program: Command): void {
           await display.stop();
           await tracker.stop();
         }
-        const failed = await printSummary(queue, batch, thisRun, { outDir, workItems, interrupted });
+        const failed = await printSummary(queue, batch, thisRun, {
+          outDir,
+          workItems,
+          interrupted,
+        });
         process.exitCode = interrupted ? 130 : failed > 0 ? 1 : 0;
       });
     });
@@ -137,8 +196,12 @@ export function registerExtractImages(program: Command): void {
 function summaryOf(result: ExtractionResult): string {
   const parts = [`${result.images.length} image${result.images.length === 1 ? '' : 's'}`];
   if (result.saved !== result.images.length) parts.push(`${result.saved} new`);
-  if (result.duplicates > 0) parts.push(`${result.duplicates} duplicate${result.duplicates === 1 ? '' : 's'}`);
-  if (result.failedSources.length > 0) parts.push(`${result.failedSources.length} failed source${result.failedSources.length === 1 ? '' : 's'}`);
+  if (result.duplicates > 0)
+    parts.push(`${result.duplicates} duplicate${result.duplicates === 1 ? '' : 's'}`);
+  if (result.failedSources.length > 0)
+    parts.push(
+      `${result.failedSources.length} failed source${result.failedSources.length === 1 ? '' : 's'}`,
+    );
   return parts.join(', ');
 }
 
@@ -156,24 +219,38 @@ async function printSummary(
   where: { outDir: string; workItems: string; interrupted: boolean },
 ): Promise<number> {
   const latest = new Map<string, Job>();
-  for await (const job of queue.listAll({ queue: IMAGES_QUEUE, batch })) latest.set(job.key ?? job.id, job);
+  for await (const job of queue.listAll({ queue: IMAGES_QUEUE, batch }))
+    latest.set(job.key ?? job.id, job);
   const jobs = [...latest.values()];
   const by = (status: string) => jobs.filter((job) => job.status === status);
   const completed = by('completed');
   const failed = by('failed');
   const waiting = jobs.length - completed.length - failed.length - by('cancelled').length;
-  const stored = completed.reduce((sum, job) => sum + ((job.result as ExtractionResult | null)?.images?.length ?? 0), 0);
+  const stored = completed.reduce(
+    (sum, job) => sum + ((job.result as ExtractionResult | null)?.images?.length ?? 0),
+    0,
+  );
   print('');
-  print(`${completed.length} of ${jobs.length} properties completed, ${failed.length} failed${waiting > 0 ? `, ${waiting} not finished` : ''}`);
-  print(`images: ${thisRun.saved} saved by this run, ${thisRun.duplicates} duplicates skipped, ${stored} stored in total`);
+  print(
+    `${completed.length} of ${jobs.length} properties completed, ${failed.length} failed${waiting > 0 ? `, ${waiting} not finished` : ''}`,
+  );
+  print(
+    `images: ${thisRun.saved} saved by this run, ${thisRun.duplicates} duplicates skipped, ${stored} stored in total`,
+  );
   if (failed.length > 0) {
     print('failed:');
-    for (const job of failed) print(`  ${job.key}: ${(job.lastError ?? 'unknown error').replace(/\s*\n\s*/g, ' ')}`);
-    print(`  (retry them with: holdfast retry --failed --batch ${JSON.stringify(batch)}, then run this command again)`);
+    for (const job of failed)
+      print(`  ${job.key}: ${(job.lastError ?? 'unknown error').replace(/\s*\n\s*/g, ' ')}`);
+    print(
+      `  (retry them with: holdfast retry --failed --batch ${JSON.stringify(batch)}, then run this command again)`,
+    );
   }
-  if (where.interrupted && waiting > 0) print(`stopped: run the same command again to resume the ${waiting} unfinished properties`);
+  if (where.interrupted && waiting > 0)
+    print(`stopped: run the same command again to resume the ${waiting} unfinished properties`);
   print(`images and manifests: ${where.outDir}/<address-slug>/`);
   print(`work items:           ${where.workItems}`);
-  print(`queue:                ${queue.store.description} (holdfast status, holdfast jobs --batch ${JSON.stringify(batch)})`);
+  print(
+    `queue:                ${queue.store.description} (holdfast status, holdfast jobs --batch ${JSON.stringify(batch)})`,
+  );
   return failed.length;
 }

@@ -24,12 +24,16 @@ export function isBuiltinSpec(spec: string): boolean {
 export function builtinHandler(spec: string): JobHandler {
   const [name, query = ''] = spec.slice(BUILTIN_PREFIX.length).split('?', 2) as [string, string?];
   if (name !== 'extract-images') {
-    throw new ValidationError(`--handler ${spec}: no built-in handler ${JSON.stringify(name)}; the built-in is builtin:extract-images`);
+    throw new ValidationError(
+      `--handler ${spec}: no built-in handler ${JSON.stringify(name)}; the built-in is builtin:extract-images`,
+    );
   }
   const params = new URLSearchParams(query);
   const unknown = [...params.keys()].filter((key) => !OPTIONS.includes(key));
   if (unknown.length > 0) {
-    throw new ValidationError(`--handler ${spec}: unknown option ${unknown.join(', ')}; known: ${OPTIONS.join(', ')}`);
+    throw new ValidationError(
+      `--handler ${spec}: unknown option ${unknown.join(', ')}; known: ${OPTIONS.join(', ')}`,
+    );
   }
   const allow = params.get('allow-private-hosts');
   const options: DefaultExtractorOptions = {

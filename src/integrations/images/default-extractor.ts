@@ -85,14 +85,27 @@ export function createDefaultExtractor(options: DefaultExtractorOptions = {}): I
     idleTimeoutMs: options.idleTimeoutMs ?? 15_000,
     totalTimeoutMs: options.totalTimeoutMs ?? 60_000,
     maxRedirects: options.maxRedirects ?? 5,
-    allowAddress: options.isAllowedAddress ?? (options.allowPrivateHosts ? () => true : (ip) => !isPrivateAddress(ip)),
+    allowAddress:
+      options.isAllowedAddress ??
+      (options.allowPrivateHosts ? () => true : (ip) => !isPrivateAddress(ip)),
     userAgent: options.userAgent ?? 'holdfast-image-extractor/0.1',
   });
 
   async function extract(property: Property, ctx: ExtractContext): Promise<ExtractionResult> {
     const folder = await PropertyFolder.open(outDir, property.address);
-    const state: RunState = { folder, ctx, saved: 0, duplicates: 0, skipped: 0, done: 0, total: property.sources.length, transients: [] };
-    const baseDir = resolve(typeof property.baseDir === 'string' ? property.baseDir : (options.baseDir ?? '.'));
+    const state: RunState = {
+      folder,
+      ctx,
+      saved: 0,
+      duplicates: 0,
+      skipped: 0,
+      done: 0,
+      total: property.sources.length,
+      transients: [],
+    };
+    const baseDir = resolve(
+      typeof property.baseDir === 'string' ? property.baseDir : (options.baseDir ?? '.'),
+    );
     ctx.progress(0, state.total, 'starting');
     for (const source of property.sources) {
       ctx.signal.throwIfAborted();
@@ -147,11 +160,17 @@ export function createDefaultExtractor(options: DefaultExtractorOptions = {}): I
         page = await readSource(url, readOptions(ctx.signal));
         if (sniffImageType(page.body)) {
           imageUrls = [page.url];
-        } else if (/^image\//i.test(page.contentType ?? '') || IMAGE_PATH.test(new URL(page.url).pathname)) {
+        } else if (
+          /^image\//i.test(page.contentType ?? '') ||
+          IMAGE_PATH.test(new URL(page.url).pathname)
+        ) {
           // Labelled or named as an image but not one: an error page served as image/jpeg, say.
           throw permanent(`not an image (${describeContent(page.body)})`);
         } else {
-          imageUrls = findImageUrls(page.body.toString('utf8'), page.url).slice(0, maxImagesPerSource);
+          imageUrls = findImageUrls(page.body.toString('utf8'), page.url).slice(
+            0,
+            maxImagesPerSource,
+          );
           if (imageUrls.length === 0) throw permanent('no images found on the page');
         }
       }
@@ -188,7 +207,12 @@ export function createDefaultExtractor(options: DefaultExtractorOptions = {}): I
     await folder.save();
   }
 
-  async function handleImage(imageUrl: string, foundOn: string, body: Buffer | null, state: RunState): Promise<void> {
+  async function handleImage(
+    imageUrl: string,
+    foundOn: string,
+    body: Buffer | null,
+    state: RunState,
+  ): Promise<void> {
     const { folder, ctx } = state;
     if (folder.imageByUrl(imageUrl)) {
       state.skipped++;
@@ -205,14 +229,20 @@ export function createDefaultExtractor(options: DefaultExtractorOptions = {}): I
         })
       ).body;
     const info = readImageInfo(bytes);
-    if (!info) throw permanent(`not a JPEG, PNG, GIF or WebP image, or its header is damaged (${describeContent(bytes)})`);
+    if (!info)
+      throw permanent(
+        `not a JPEG, PNG, GIF or WebP image, or its header is damaged (${describeContent(bytes)})`,
+      );
     if (info.width > maxSide || info.height > maxSide || info.width * info.height > maxPixels) {
-      throw permanent(`dimensions ${info.width}x${info.height} are over the limit (${maxSide} a side, ${maxPixels} pixels)`);
+      throw permanent(
+        `dimensions ${info.width}x${info.height} are over the limit (${maxSide} a side, ${maxPixels} pixels)`,
+      );
     }
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const same = folder.imageByHash(sha256);
     if (same) {
-      if (same.source !== imageUrl && !same.alsoFrom.includes(imageUrl)) same.alsoFrom.push(imageUrl);
+      if (same.source !== imageUrl && !same.alsoFrom.includes(imageUrl))
+        same.alsoFrom.push(imageUrl);
       state.duplicates++;
     } else {
       const file = `${sha256}.${info.ext}`;
@@ -239,13 +269,18 @@ export function createDefaultExtractor(options: DefaultExtractorOptions = {}): I
 
 function describeContent(head: Uint8Array): string {
   const text = Buffer.from(head.subarray(0, 64)).toString('latin1').trimStart().toLowerCase();
-  if (text.startsWith('<!doctype html') || text.startsWith('<html') || text.startsWith('<')) return 'looks like HTML';
+  if (text.startsWith('<!doctype html') || text.startsWith('<html') || text.startsWith('<'))
+    return 'looks like HTML';
   if (head.length === 0) return 'empty';
   return `starts with ${Buffer.from(head.subarray(0, 8)).toString('hex')}`;
 }
 
 /** Runs `task` over `items` with at most `limit` at once; the first unexpected error rejects. */
-async function eachLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+async function eachLimited<T>(
+  items: T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await task(items[next++]!);

@@ -31,7 +31,10 @@ export function findImageUrls(html: string, pageUrl: string): string[] {
         } else if (name === 'meta') {
           const key = (attrs.property ?? attrs.name ?? '').toLowerCase();
           if (OG_IMAGE.has(key) && attrs.content) raw.push(attrs.content);
-        } else if (name === 'script' && (attrs.type ?? '').toLowerCase().trim() === 'application/ld+json') {
+        } else if (
+          name === 'script' &&
+          (attrs.type ?? '').toLowerCase().trim() === 'application/ld+json'
+        ) {
           jsonLd = '';
         }
       },
@@ -96,7 +99,10 @@ export function largestSrcsetCandidate(srcset: string): string | null {
     if (url.endsWith(',')) url = url.replace(/,+$/, '');
     else {
       const end = srcset.indexOf(',', at);
-      descriptor = srcset.slice(at, end === -1 ? srcset.length : end).trim().toLowerCase();
+      descriptor = srcset
+        .slice(at, end === -1 ? srcset.length : end)
+        .trim()
+        .toLowerCase();
       at = end === -1 ? srcset.length : end + 1;
     }
     if (!url || /^data:/i.test(url)) continue;

@@ -42,7 +42,9 @@ export function toWorkerError(error: unknown, isPermanent?: (error: unknown) => 
   if (error instanceof PermanentError || error instanceof RetryAfter) return error;
   if (error instanceof SourceError) {
     if (!error.transient) return new PermanentError(error.message);
-    return error.retryAfterMs !== undefined ? new RetryAfter(error.retryAfterMs, error.message) : new Error(error.message);
+    return error.retryAfterMs !== undefined
+      ? new RetryAfter(error.retryAfterMs, error.message)
+      : new Error(error.message);
   }
   if (isPermanent?.(error)) return new PermanentError((error as Error)?.message ?? String(error));
   return error;
@@ -51,11 +53,23 @@ export function toWorkerError(error: unknown, isPermanent?: (error: unknown) => 
 /** The default payload check: a bad payload can never succeed, so it fails at once. */
 export function payloadToProperty(payload: unknown): Property {
   const record = payload as Partial<Property> | null;
-  if (!record || typeof record !== 'object' || typeof record.address !== 'string' || record.address.trim() === '') {
-    throw new PermanentError('Expected the job payload to be an object with a non-empty `address` string');
+  if (
+    !record ||
+    typeof record !== 'object' ||
+    typeof record.address !== 'string' ||
+    record.address.trim() === ''
+  ) {
+    throw new PermanentError(
+      'Expected the job payload to be an object with a non-empty `address` string',
+    );
   }
-  if (!Array.isArray(record.sources) || !record.sources.every((source) => typeof source === 'string')) {
-    throw new PermanentError(`Expected \`sources\` of ${JSON.stringify(record.address)} to be an array of strings`);
+  if (
+    !Array.isArray(record.sources) ||
+    !record.sources.every((source) => typeof source === 'string')
+  ) {
+    throw new PermanentError(
+      `Expected \`sources\` of ${JSON.stringify(record.address)} to be an array of strings`,
+    );
   }
   return record as Property;
 }

@@ -6,7 +6,10 @@
 export class HostLimiter {
   readonly #perHost: number;
   readonly #delayMs: number;
-  readonly #hosts = new Map<string, { active: number; lastStart: number; waiters: Array<() => void> }>();
+  readonly #hosts = new Map<
+    string,
+    { active: number; lastStart: number; waiters: Array<() => void> }
+  >();
 
   constructor(perHost: number, delayMs: number) {
     this.#perHost = perHost;
@@ -46,10 +49,11 @@ export class HostLimiter {
     state.active++;
     const wait = state.lastStart + this.#delayMs - Date.now();
     state.lastStart = Math.max(Date.now(), state.lastStart + this.#delayMs);
-    if (wait > 0) await sleep(wait, signal).catch((error: unknown) => {
-      this.#release(host);
-      throw error;
-    });
+    if (wait > 0)
+      await sleep(wait, signal).catch((error: unknown) => {
+        this.#release(host);
+        throw error;
+      });
   }
 
   #release(host: string): void {
@@ -58,7 +62,8 @@ export class HostLimiter {
     state.active--;
     const next = state.waiters.shift();
     if (next) next();
-    else if (state.active === 0 && Date.now() - state.lastStart > this.#delayMs) this.#hosts.delete(host);
+    else if (state.active === 0 && Date.now() - state.lastStart > this.#delayMs)
+      this.#hosts.delete(host);
   }
 }
 

@@ -9,7 +9,13 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { ipLiteralFamily } from './address-guard.js';
-import { fromNetworkError, parseRetryAfter, permanent, transient, type SourceError } from './source-error.js';
+import {
+  fromNetworkError,
+  parseRetryAfter,
+  permanent,
+  transient,
+  type SourceError,
+} from './source-error.js';
 
 export interface FetchLimits {
   /** Largest body; more is cut off and fails the source permanently. */
@@ -51,26 +57,34 @@ export async function fetchHttp(url: URL, limits: FetchLimits): Promise<Fetched>
       throw permanent(`redirect from ${current.href} to unsupported scheme ${next.protocol}`);
     }
     if (seen.has(next.href)) throw permanent(`redirect loop at ${next.href}`);
-    if (hop + 1 > limits.maxRedirects) throw permanent(`more than ${limits.maxRedirects} redirects from ${url.href}`);
+    if (hop + 1 > limits.maxRedirects)
+      throw permanent(`more than ${limits.maxRedirects} redirects from ${url.href}`);
     current = next;
   }
 }
 
 function guardedLookup(allowAddress: (ip: string) => boolean): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, options, (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => {
-      if (!error) {
-        const list = Array.isArray(address) ? address : [{ address, family: family ?? 4 }];
-        const bad = list.find((entry) => !allowAddress(entry.address));
-        if (bad) {
-          const refused = Object.assign(new Error(`${hostname} resolves to private address ${bad.address}`), {
-            code: 'EHOLDFAST_PRIVATE',
-          });
-          return (callback as (e: Error) => void)(refused);
+    dnsLookup(
+      hostname,
+      options,
+      (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => {
+        if (!error) {
+          const list = Array.isArray(address) ? address : [{ address, family: family ?? 4 }];
+          const bad = list.find((entry) => !allowAddress(entry.address));
+          if (bad) {
+            const refused = Object.assign(
+              new Error(`${hostname} resolves to private address ${bad.address}`),
+              {
+                code: 'EHOLDFAST_PRIVATE',
+              },
+            );
+            return (callback as (e: Error) => void)(refused);
+          }
         }
-      }
-      (callback as (e: Error | null, a: unknown, f?: number) => void)(error, address, family);
-    });
+        (callback as (e: Error | null, a: unknown, f?: number) => void)(error, address, family);
+      },
+    );
   };
 }
 
@@ -82,13 +96,18 @@ function requestOnce(url: URL, limits: FetchLimits, deadline: number): Promise<O
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       return reject(permanent(`unsupported scheme ${url.protocol} in ${url.href}`));
     }
-    if (url.username || url.password) return reject(permanent(`credentials in URL refused: ${url.origin}`));
+    if (url.username || url.password)
+      return reject(permanent(`credentials in URL refused: ${url.origin}`));
     // net.connect skips the lookup for IP literals, so those are checked here.
-    if (ipLiteralFamily(url.hostname) !== 0 && !limits.allowAddress(url.hostname.replace(/^\[|\]$/g, ''))) {
+    if (
+      ipLiteralFamily(url.hostname) !== 0 &&
+      !limits.allowAddress(url.hostname.replace(/^\[|\]$/g, ''))
+    ) {
       return reject(privateRefused(url.href, url.hostname));
     }
     const remaining = deadline - Date.now();
-    if (remaining <= 0) return reject(transient(`took longer than ${limits.totalTimeoutMs}ms: ${url.href}`));
+    if (remaining <= 0)
+      return reject(transient(`took longer than ${limits.totalTimeoutMs}ms: ${url.href}`));
 
     let settled = false;
     const finish = (error: unknown, value?: Outcome) => {
@@ -131,7 +150,9 @@ function requestOnce(url: URL, limits: FetchLimits, deadline: number): Promise<O
         try {
           next = new URL(location, url);
         } catch {
-          return finish(permanent(`HTTP ${status} to an invalid Location ${JSON.stringify(location)}`));
+          return finish(
+            permanent(`HTTP ${status} to an invalid Location ${JSON.stringify(location)}`),
+          );
         }
         return finish(null, { redirect: next });
       }
@@ -141,12 +162,20 @@ function requestOnce(url: URL, limits: FetchLimits, deadline: number): Promise<O
       }
       const declared = Number(response.headers['content-length']);
       if (Number.isFinite(declared) && declared > limits.maxBytes) {
-        return finish(permanent(`too large: ${declared} bytes, over the limit of ${limits.maxBytes} (${url.href})`));
+        return finish(
+          permanent(
+            `too large: ${declared} bytes, over the limit of ${limits.maxBytes} (${url.href})`,
+          ),
+        );
       }
       readBody(response, url, limits, (error, body) =>
         error
           ? finish(error)
-          : finish(null, { url: url.href, body: body!, contentType: response.headers['content-type'] ?? null }),
+          : finish(null, {
+              url: url.href,
+              body: body!,
+              contentType: response.headers['content-type'] ?? null,
+            }),
       );
     });
   });
@@ -176,7 +205,9 @@ function readBody(
     bytes += chunk.length;
     if (bytes > limits.maxBytes) {
       response.destroy();
-      return done(permanent(`too large: more than ${limits.maxBytes} bytes, cut off (${url.href})`));
+      return done(
+        permanent(`too large: more than ${limits.maxBytes} bytes, cut off (${url.href})`),
+      );
     }
     chunks.push(chunk);
     if (!inspected && bytes >= HEAD_BYTES && !inspect()) response.destroy();
@@ -193,9 +224,13 @@ function readBody(
 
 function statusError(status: number, response: IncomingMessage, href: string): SourceError {
   if (status === 429 || status === 503) {
-    return transient(`HTTP ${status} from ${href}`, parseRetryAfter(response.headers['retry-after']));
+    return transient(
+      `HTTP ${status} from ${href}`,
+      parseRetryAfter(response.headers['retry-after']),
+    );
   }
-  if (status === 408 || status === 425 || status >= 500) return transient(`HTTP ${status} from ${href}`);
+  if (status === 408 || status === 425 || status >= 500)
+    return transient(`HTTP ${status} from ${href}`);
   return permanent(`HTTP ${status} from ${href}`);
 }
 

@@ -14,14 +14,22 @@ export interface ImageInfo {
   height: number;
 }
 
-const EXT: Record<ImageType, ImageInfo['ext']> = { jpeg: 'jpg', png: 'png', gif: 'gif', webp: 'webp' };
+const EXT: Record<ImageType, ImageInfo['ext']> = {
+  jpeg: 'jpg',
+  png: 'png',
+  gif: 'gif',
+  webp: 'webp',
+};
 
 /** The type by magic bytes alone, or null when the bytes are not one of the four supported formats. */
 export function sniffImageType(bytes: Uint8Array): ImageType | null {
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
+    return 'jpeg';
   if (bytes.length >= 8 && ascii(bytes, 0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
-  if (bytes.length >= 6 && (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a')) return 'gif';
-  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'webp';
+  if (bytes.length >= 6 && (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a'))
+    return 'gif';
+  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP')
+    return 'webp';
   return null;
 }
 
@@ -34,7 +42,13 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo | null {
   const type = sniffImageType(bytes);
   if (!type) return null;
   const size =
-    type === 'png' ? pngSize(bytes) : type === 'gif' ? gifSize(bytes) : type === 'webp' ? webpSize(bytes) : jpegSize(bytes);
+    type === 'png'
+      ? pngSize(bytes)
+      : type === 'gif'
+        ? gifSize(bytes)
+        : type === 'webp'
+          ? webpSize(bytes)
+          : jpegSize(bytes);
   if (!size || size.width < 1 || size.height < 1) return null;
   return { type, ext: EXT[type], ...size };
 }
@@ -96,7 +110,10 @@ function jpegSize(b: Uint8Array): Size | null {
     // SOF0..SOF15 hold the frame size, except DHT (c4), JPG (c8) and DAC (cc).
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       if (offset + 9 > b.length) return null;
-      return { height: (b[offset + 5]! << 8) | b[offset + 6]!, width: (b[offset + 7]! << 8) | b[offset + 8]! };
+      return {
+        height: (b[offset + 5]! << 8) | b[offset + 6]!,
+        width: (b[offset + 7]! << 8) | b[offset + 8]!,
+      };
     }
     offset += 2 + length;
   }

@@ -31,7 +31,10 @@ export class PropertiesCsvError extends ValidationError {
   override name = 'PropertiesCsvError';
 }
 
-export async function readPropertiesCsv(file: string, options: PropertiesCsvOptions = {}): Promise<PropertiesCsv> {
+export async function readPropertiesCsv(
+  file: string,
+  options: PropertiesCsvOptions = {},
+): Promise<PropertiesCsv> {
   const addressColumn = options.addressColumn ?? 'address';
   let table;
   try {
@@ -46,15 +49,23 @@ export async function readPropertiesCsv(file: string, options: PropertiesCsvOpti
     throw new PropertiesCsvError(message);
   };
   if (!table.header.includes(addressColumn)) {
-    await fail(`${file} has no column ${JSON.stringify(addressColumn)} (its columns are ${columns}); name it with --address-column`);
+    await fail(
+      `${file} has no column ${JSON.stringify(addressColumn)} (its columns are ${columns}); name it with --address-column`,
+    );
   }
-  const sourceColumns = options.sourceColumns ?? table.header.filter((name) => name !== addressColumn && SOURCE_LIKE.test(name));
+  const sourceColumns =
+    options.sourceColumns ??
+    table.header.filter((name) => name !== addressColumn && SOURCE_LIKE.test(name));
   const unknown = sourceColumns.filter((name) => !table.header.includes(name));
   if (unknown.length > 0) {
-    await fail(`--source-columns: ${file} has no column ${unknown.map((name) => JSON.stringify(name)).join(', ')} (its columns are ${columns})`);
+    await fail(
+      `--source-columns: ${file} has no column ${unknown.map((name) => JSON.stringify(name)).join(', ')} (its columns are ${columns})`,
+    );
   }
   if (sourceColumns.length === 0) {
-    await fail(`${file}: no column looks like it holds sources (its columns are ${columns}); name them with --source-columns a,b`);
+    await fail(
+      `${file}: no column looks like it holds sources (its columns are ${columns}); name them with --source-columns a,b`,
+    );
   }
 
   const baseDir = dirname(resolve(file));
@@ -76,8 +87,11 @@ export async function readPropertiesCsv(file: string, options: PropertiesCsvOpti
       problem(`missing address (column ${JSON.stringify(addressColumn)} is empty)`);
       continue;
     }
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
     if (address.length > 200 || /[\u0000-\u001f\u007f]/.test(address)) {
-      problem(`address must be at most 200 characters without control characters, got ${JSON.stringify(address.slice(0, 60))}`);
+      problem(
+        `address must be at most 200 characters without control characters, got ${JSON.stringify(address.slice(0, 60))}`,
+      );
       continue;
     }
     const sources = sourceColumns.flatMap((name) => splitSources(item.record[name]!));
@@ -85,16 +99,20 @@ export async function readPropertiesCsv(file: string, options: PropertiesCsvOpti
     const existing = byAddress.get(id);
     if (existing) {
       merged++;
-      for (const source of sources) if (!existing.sources.includes(source)) existing.sources.push(source);
+      for (const source of sources)
+        if (!existing.sources.includes(source)) existing.sources.push(source);
       continue;
     }
     const extra = Object.fromEntries(
-      Object.entries(item.record).filter(([name]) => name !== addressColumn && !sourceColumns.includes(name) && !RESERVED.has(name)),
+      Object.entries(item.record).filter(
+        ([name]) => name !== addressColumn && !sourceColumns.includes(name) && !RESERVED.has(name),
+      ),
     );
     byAddress.set(id, { ...extra, address, sources: [...new Set(sources)], baseDir });
   }
   if (problemCount > 0) {
-    const more = problemCount > problems.length ? `\n  ... and ${problemCount - problems.length} more` : '';
+    const more =
+      problemCount > problems.length ? `\n  ... and ${problemCount - problems.length} more` : '';
     throw new PropertiesCsvError(
       `${file}: ${problemCount} invalid row${problemCount === 1 ? '' : 's'}; nothing was enqueued:\n${problems.join('\n')}${more}`,
     );

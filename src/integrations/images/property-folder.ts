@@ -80,7 +80,12 @@ export class PropertyFolder {
     try {
       const parsed = JSON.parse(await fs.readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
       if (parsed?.version === 1 && Array.isArray(parsed.images) && parsed.address === address) {
-        manifest = { ...empty, ...parsed, sources: parsed.sources ?? {}, failedSources: parsed.failedSources ?? [] };
+        manifest = {
+          ...empty,
+          ...parsed,
+          sources: parsed.sources ?? {},
+          failedSources: parsed.failedSources ?? [],
+        };
       }
     } catch {
       // Missing, or unreadable (it is written atomically, so only a hand edit breaks it): rebuilt from scratch.
@@ -101,7 +106,9 @@ export class PropertyFolder {
   }
 
   imageByUrl(url: string): StoredImage | undefined {
-    return this.manifest.images.find((image) => image.source === url || image.alsoFrom.includes(url));
+    return this.manifest.images.find(
+      (image) => image.source === url || image.alsoFrom.includes(url),
+    );
   }
 
   imageByHash(sha256: string): StoredImage | undefined {
@@ -117,12 +124,16 @@ export class PropertyFolder {
   }
 
   recordFailure(source: string, reason: string): void {
-    this.manifest.failedSources = this.manifest.failedSources.filter((failure) => failure.source !== source);
+    this.manifest.failedSources = this.manifest.failedSources.filter(
+      (failure) => failure.source !== source,
+    );
     this.manifest.failedSources.push({ source, reason });
   }
 
   clearFailure(source: string): void {
-    this.manifest.failedSources = this.manifest.failedSources.filter((failure) => failure.source !== source);
+    this.manifest.failedSources = this.manifest.failedSources.filter(
+      (failure) => failure.source !== source,
+    );
   }
 
   /** Saves are chained so that an older snapshot never lands after a newer one. */

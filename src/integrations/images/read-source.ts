@@ -35,7 +35,9 @@ export function sourceToUrl(source: string, baseDir: string): URL {
       throw permanent(`not a valid URL: ${JSON.stringify(text)}`);
     }
     if (!['http:', 'https:', 'file:'].includes(url.protocol)) {
-      throw permanent(`unsupported scheme ${url.protocol} in ${JSON.stringify(text)} (use http, https or a file path)`);
+      throw permanent(
+        `unsupported scheme ${url.protocol} in ${JSON.stringify(text)} (use http, https or a file path)`,
+      );
     }
     return url;
   }
@@ -53,7 +55,9 @@ async function readLocal(url: URL, options: ReadOptions): Promise<ReadResult> {
     const stat = await fs.stat(path);
     if (!stat.isFile()) throw permanent(`not a file: ${path}`);
     if (stat.size > options.maxBytes) {
-      throw permanent(`too large: ${stat.size} bytes, over the limit of ${options.maxBytes} (${path})`);
+      throw permanent(
+        `too large: ${stat.size} bytes, over the limit of ${options.maxBytes} (${path})`,
+      );
     }
     const body = await fs.readFile(path, { signal: options.signal });
     options.inspectHead?.(body.subarray(0, 4096));
@@ -62,7 +66,8 @@ async function readLocal(url: URL, options: ReadOptions): Promise<ReadResult> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw permanent(`file not found: ${path}`);
     if (code === 'EACCES' || code === 'EISDIR') throw permanent(`cannot read ${path} (${code})`);
-    if (code === 'EMFILE' || code === 'EBUSY' || code === 'EIO') throw transient(`${code} reading ${path}`);
+    if (code === 'EMFILE' || code === 'EBUSY' || code === 'EIO')
+      throw transient(`${code} reading ${path}`);
     throw error;
   }
 }

@@ -52,7 +52,10 @@ export function fromNetworkError(error: unknown, url: string): SourceError {
  * Parses `Retry-After`: delta seconds or an HTTP date. Returns ms from now (0 for a past date),
  * or undefined when absent or unreadable.
  */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now = Date.now(),
+): number | undefined {
   const text = (Array.isArray(value) ? value[0] : value)?.trim();
   if (!text) return undefined;
   if (/^\d+$/.test(text)) return Number(text) * 1000;
