@@ -249,4 +249,31 @@ describe('PostgreSQL store', () => {
       ['completed'],
     ]);
   });
+
+  it('survives its connection being killed between two statements of a transaction (no uncaught error)', async () => {
+    const { store, schema } = await freshStore('midtx');
+    const admin = await client();
+    let killed = 0;
+    // A stream holds one connection across its chunks; kill it while the source is between chunks.
+    async function* chunks() {
+      yield [newJob({ key: 'a' })];
+      const result = await admin.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+         where application_name = 'holdfast' and state like 'idle in transaction%' and query like $1`,
+        [`%"${schema}"%`],
+      );
+      killed = result.rowCount ?? 0;
+      // Let the termination reach the client while it sits idle, with no statement in flight.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      yield [newJob({ key: 'b' })];
+    }
+    const streaming = store.enqueueStream({ chunks: chunks() });
+    await expect(streaming).rejects.toThrow(
+      /PostgreSQL unavailable during enqueue|not queryable|terminat/i,
+    );
+    expect(killed).toBe(1);
+    // Nothing of the stream was kept, and the store works on with a fresh connection.
+    expect(await store.listJobs({ limit: 10 })).toEqual([]);
+    expect((await store.enqueue({ jobs: [newJob({ key: 'c' })] }))[0]!.existing).toBe(false);
+  });
 });

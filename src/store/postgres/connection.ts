@@ -100,15 +100,23 @@ export class Connection {
     let logged = false;
     for (;;) {
       let client: pg.PoolClient | undefined;
+      let broken: Error | null = null;
+      // A checked-out client has no error listener of the pool's: a server that goes away
+      // between two statements (a restart) would otherwise be an uncaught 'error' event that
+      // kills the process. The statement in flight fails on its own; this only records it.
+      const onError = (error: Error) => (broken = error);
       try {
         client = await this.pool.connect();
+        client.on('error', onError);
         const result = await fn(client);
-        client.release();
+        client.off('error', onError);
+        client.release(broken ?? undefined);
         if (logged) this.log(`${what}: reconnected`);
         return result;
       } catch (error) {
+        client?.off('error', onError);
         // A broken client must not go back to the pool.
-        client?.release(isTransient(error) ? (error as Error) : undefined);
+        client?.release(broken ?? (isTransient(error) ? (error as Error) : undefined));
         const retryable = isTransient(error) && (idempotent || client === undefined);
         if (!retryable || Date.now() - started + delay > RETRY_BUDGET_MS)
           throw asStoreError(error, what);

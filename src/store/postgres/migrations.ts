@@ -107,6 +107,10 @@ function refuseNewer(version: number, schema: string): never {
 /** Brings the schema to LATEST_VERSION, or refuses a newer one. */
 export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   const client = await pool.connect();
+  // See Connection.run: without a listener, a server going away here would crash the process.
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken = error);
+  client.on('error', onError);
   try {
     // Fast path: every worker but the first after an upgrade finds the schema current.
     const seen = await currentVersion(client, schema);
@@ -136,6 +140,7 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
       await client.query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, schema]);
     }
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }
