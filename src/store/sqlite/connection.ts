@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { explainWriteError, fileGuard } from './write-guard.js';
 
 /**
  * One better-sqlite3 connection with its prepared statements. Statements are prepared once per
@@ -8,12 +9,14 @@ import type Database from 'better-sqlite3';
 export class Connection {
   readonly db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
-  readonly #beforeWrite: (() => void) | undefined;
+  readonly #file: string | undefined;
+  readonly #guard: (() => void) | undefined;
 
-  /** `beforeWrite` runs before every write transaction and may refuse it by throwing. */
-  constructor(db: Database.Database, beforeWrite?: () => void) {
+  /** With `file`, every write transaction first checks the file is still there, and its errors are explained. */
+  constructor(db: Database.Database, file?: string) {
     this.db = db;
-    this.#beforeWrite = beforeWrite;
+    this.#file = file;
+    this.#guard = file === undefined ? undefined : fileGuard(file);
   }
 
   prepare<Row = unknown>(sql: string): Database.Statement<unknown[], Row> {
@@ -27,7 +30,11 @@ export class Connection {
 
   /** Runs `fn` in one BEGIN IMMEDIATE transaction: the write lock is taken up front, so two claimers never both read then write. */
   immediate<T>(fn: () => T): T {
-    this.#beforeWrite?.();
-    return this.db.transaction(fn).immediate();
+    this.#guard?.();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw this.#file === undefined ? error : explainWriteError(error, this.#file);
+    }
   }
 }

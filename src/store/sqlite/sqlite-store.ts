@@ -17,7 +17,6 @@ import type { Attempt, Batch, EnqueueResult, Job, JobProgress, JobStatus } from 
 import * as admin from './admin.js';
 import { Connection } from './connection.js';
 import * as enqueue from './enqueue.js';
-import { fileGuard } from './file-guard.js';
 import * as leases from './leases.js';
 import * as queries from './queries.js';
 import * as transfer from './transfer.js';
@@ -38,7 +37,7 @@ export class SqliteStore implements Store {
   #closed = false;
 
   constructor(db: Database.Database, path: string) {
-    this.#conn = new Connection(db, fileGuard(path));
+    this.#conn = new Connection(db, path);
     this.description = `sqlite:${path}`;
     this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
   }

@@ -18,3 +18,22 @@ export function fileGuard(file: string): () => void {
     }
   };
 }
+
+/**
+ * A failed write transaction, in words: SQLite rolled it back whole, so "nothing of it was kept"
+ * is true for every error here. Other errors pass through unchanged.
+ */
+export function explainWriteError(error: unknown, file: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_FULL') {
+    return new StoreError(
+      `The disk holding ${file} is full (${(error as Error).message}); nothing of this write was kept. Free some space and try again: holdfast carries on where it stopped.`,
+    );
+  }
+  if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) {
+    return new StoreError(
+      `Writing ${file} failed with an I/O error (${code}: ${(error as Error).message}); nothing of this write was kept. Check the disk, then try again.`,
+    );
+  }
+  return error;
+}
