@@ -14,6 +14,11 @@ export interface ProgressTrackerOptions {
   path: string;
   /** Queues to mirror. Default: every queue. */
   queues?: string[];
+  /**
+   * Mirror only this batch's jobs (id or name); items of other jobs stay in the file as they were.
+   * Keeps each write proportional to the batch, not to everything the store ever held. Default: all jobs.
+   */
+  batch?: string;
   /** Extra fields per item, e.g. a summary of the result. Default: none (results can be large). */
   describeResult?: (job: Job) => unknown;
   /** Least time between two writes. Default 500 ms. */
@@ -155,7 +160,11 @@ export class ProgressTracker {
     const items = new Map<string, unknown>();
     for (const queue of wanted ?? [undefined]) {
       // Ascending id order: when a key has several jobs (a re-run), the newest one wins.
-      for await (const job of this.#queue.listAll(queue === undefined ? {} : { queue })) {
+      const filter = {
+        ...(queue === undefined ? {} : { queue }),
+        ...(this.#options.batch === undefined ? {} : { batch: this.#options.batch }),
+      };
+      for await (const job of this.#queue.listAll(filter)) {
         items.set(job.key ?? `job:${job.id}`, this.#item(job));
       }
     }

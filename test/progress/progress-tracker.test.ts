@@ -81,4 +81,19 @@ describe('ProgressTracker', () => {
     await tracker.stop();
     expect(Object.keys(read(path).items)).toHaveLength(50);
   });
+
+  it('with `batch`, writes only that batch and leaves other entries as they were', async () => {
+    const { queue, dir } = await openTestQueue();
+    const path = join(dir, 'work_items.json');
+    writeFileSync(
+      path,
+      JSON.stringify({ items: { 'old run': { holdfast: { status: 'completed' }, notes: 'x' } } }),
+    );
+    await queue.enqueue('images', {}, { key: 'mine', batch: 'march' });
+    await queue.enqueue('images', {}, { key: 'theirs', batch: 'april' });
+    const tracker = new ProgressTracker(queue, { path, batch: 'march', refreshMs: 0 });
+    await tracker.flush();
+    expect(Object.keys(read(path).items).sort()).toEqual(['mine', 'old run']);
+    expect(read(path).items['old run']).toEqual({ holdfast: { status: 'completed' }, notes: 'x' });
+  });
 });

@@ -145,6 +145,7 @@ export function registerExtractImages(program: Command): void {
         const tracker = new ProgressTracker(queue, {
           path: workItems,
           queues: [IMAGES_QUEUE],
+          batch,
           describeResult: (job) => describeResult(job.result),
           warn: note,
         }).start();
