@@ -8,6 +8,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 
 export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -49,16 +50,22 @@ export function hostName(header: string | undefined): string | null {
 
 /**
  * Host names a request may be addressed to. Loopback names are always allowed; `bound` (the
- * address the server listens on) and `extra` (a proxy's public name) are added. `*` in `extra`
- * allows any Host: only for a proxy that checks Host itself.
+ * address the server listens on) and `extra` (a proxy's public name) are added. Bound to every
+ * interface (0.0.0.0 or ::), this machine's addresses and host name count as bound: a rebinding
+ * attack needs a name of the attacker's, never one of ours. `*` in `extra` allows any Host:
+ * only for a proxy that checks Host itself.
  */
 export class HostAllowList {
   readonly #names = new Set(['localhost', '127.0.0.1', '::1']);
   readonly #any: boolean;
 
   constructor(bound: string | undefined, extra: readonly string[] = []) {
-    if (bound && !['0.0.0.0', '::', ''].includes(bound))
-      this.#names.add(hostName(bound) ?? bound.toLowerCase());
+    if (bound === '0.0.0.0' || bound === '::') {
+      this.#names.add(hostname().toLowerCase());
+      for (const addresses of Object.values(networkInterfaces())) {
+        for (const { address } of addresses ?? []) this.#names.add(address.toLowerCase());
+      }
+    } else if (bound) this.#names.add(hostName(bound) ?? bound.toLowerCase());
     for (const name of extra)
       if (name !== '*') this.#names.add(hostName(name) ?? name.toLowerCase());
     this.#any = extra.includes('*');

@@ -1,3 +1,4 @@
+import { hostname, networkInterfaces } from 'node:os';
 import { Parser } from 'htmlparser2';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
@@ -64,6 +65,29 @@ describe('dashboard security', () => {
     expect((await http(`${origin}/`, { headers: { host: 'other.internal.example' } })).status).toBe(
       421,
     );
+  });
+
+  it('bound to 0.0.0.0, accepts this machine’s own addresses as Host and still refuses others', async () => {
+    const { queue } = await openTestQueue();
+    const token = 'a-long-secret-token';
+    const open = await startDashboard(queue, { host: '0.0.0.0', port: 0, token });
+    onTestFinished(() => open.close());
+    const own = Object.values(networkInterfaces())
+      .flat()
+      .map((entry) => entry!.address)
+      .filter((address) => !address.startsWith('127.') && address !== '::1');
+    const headers = { authorization: `Bearer ${token}` };
+    for (const address of [...own, hostname()]) {
+      const host = address.includes(':') ? `[${address}]:${open.port}` : `${address}:${open.port}`;
+      const reply = await http(`http://127.0.0.1:${open.port}/api/overview`, {
+        headers: { ...headers, host },
+      });
+      expect(reply.status, host).toBe(200);
+    }
+    const evil = await http(`http://127.0.0.1:${open.port}/api/overview`, {
+      headers: { ...headers, host: `evil.example:${open.port}` },
+    });
+    expect(evil.status).toBe(421);
   });
 
   it('refuses to start on a non-loopback address without a token, and starts with one', async () => {
