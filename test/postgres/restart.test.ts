@@ -106,6 +106,12 @@ describe('PostgreSQL restart mid-run (on a private cluster)', () => {
         'every job completed after the restart',
         90_000,
       );
+      // The worker's LISTEN connection came back too (notifications work again, not just polling).
+      await waitUntil(
+        () => logged.some((line) => /^LISTEN .*: reconnected/.test(line)),
+        'LISTEN reconnected',
+        30_000,
+      );
     } finally {
       await worker.stop();
     }
@@ -127,7 +133,7 @@ describe('PostgreSQL restart mid-run (on a private cluster)', () => {
     }
     const lost = outcomes.filter((outcome) => outcome === 'lost').length;
     process.stdout.write(
-      `restart: ${logged.length} store log lines, ${backgroundErrors.length} worker errors, ${lost} lost attempts, ${runs.size} jobs ran\n`,
+      `restart: ${logged.length} store log lines, ${backgroundErrors.length} worker errors, ${lost} lost attempts, ${runs.size} jobs ran\n  ${logged.slice(0, 6).join('\n  ')}\n`,
     );
     expect(outcomes.filter((outcome) => outcome === 'failed')).toEqual([]);
     expect(outcomes.filter((outcome) => outcome === 'completed')).toHaveLength(total);
