@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { aggregate, renderResults, renderTable, type Figure } from './lib/report.js';
-import { postgresMissing, redisMissing } from './lib/servers.js';
+import { cleanupAfter, postgresMissing, redisMissing } from './lib/servers.js';
 import { log, round } from './lib/stats.js';
 import { checkTargets } from './lib/targets.js';
 import type { Result } from './lib/types.js';
@@ -163,9 +163,15 @@ function runChild(system: string, workload: Workload, settings: Settings, env: N
       log(`  ${system} ${workload}: no result after 5 minutes; killed`);
       child.kill('SIGKILL');
     }, 300_000);
-    child.on('close', () => {
+    child.on('close', (code) => {
       clearTimeout(timer);
-      resolve(outcome);
+      if (code === 0 || child.pid === undefined) {
+        resolve(outcome);
+        return;
+      }
+      cleanupAfter(child.pid)
+        .catch((error: Error) => log(`  cleanup after ${system} ${workload}: ${error.message}`))
+        .finally(() => resolve(outcome));
     });
   });
 }
@@ -188,7 +194,7 @@ async function main(): Promise<void> {
   ensurePeers();
   const env = { ...process.env, HOLDFAST_BENCH_DIST: snapshotDist() };
   const settings: Settings = args.quick
-    ? { jobs: args.jobs, capMs: 5_000, samples: 50 }
+    ? { jobs: args.jobs, capMs: 3_000, samples: 50 }
     : { jobs: args.jobs, capMs: 15_000, samples: 50 };
 
   const [pg, redis] = await Promise.all([postgresMissing(), redisMissing()]);

@@ -68,3 +68,28 @@ export async function pgDurability(): Promise<string> {
   );
   return `PostgreSQL ${rows.map((row) => `${row.name}=${row.setting}`).join(', ')}`;
 }
+
+/** Drops what a child process that died before its own cleanup left: its schemas and Redis keys (named with its pid). */
+export async function cleanupAfter(pid: number): Promise<void> {
+  if ((await postgresMissing()) === null) {
+    const schemas = await pgQuery<{ nspname: string }>(
+      `SELECT nspname FROM pg_namespace WHERE nspname ~ $1`,
+      [`^(hfbench|pgboss|gworker|rawpg)_${pid}_[0-9a-f]{8}$`],
+    );
+    for (const { nspname } of schemas) await pgQuery(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+  }
+  if ((await redisMissing()) === null) {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(redisOptions());
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `hfbench_${pid}_*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+  }
+}

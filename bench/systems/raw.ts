@@ -14,8 +14,11 @@ export interface Floor {
   readonly name: string;
   readonly config: string[];
   durability(): Promise<string>;
-  /** Runs `jobs` jobs through insert, claim, complete; returns elapsed ms. */
-  run(jobs: number, batch: number): Promise<number>;
+  /**
+   * Runs up to `jobs` jobs through their life, `batch` at a time: insert them, claim them,
+   * complete them. Stops early after `capMs`; returns the jobs done and the ms taken.
+   */
+  run(jobs: number, batch: number, capMs: number): Promise<{ jobs: number; ms: number }>;
 }
 
 export class RawSqliteFloor implements Floor {
@@ -29,7 +32,7 @@ export class RawSqliteFloor implements Floor {
     return 'SQLite WAL, synchronous=NORMAL (as holdfast)';
   }
 
-  async run(jobs: number, batch: number): Promise<number> {
+  async run(jobs: number, batch: number, capMs: number): Promise<{ jobs: number; ms: number }> {
     const folder = mkdtempSync(join(tmpdir(), 'raw-sqlite-bench-'));
     const db = new Database(join(folder, 'floor.db'));
     try {
@@ -39,7 +42,7 @@ export class RawSqliteFloor implements Floor {
                CREATE INDEX jobs_pending ON jobs (id) WHERE status = 0;`);
       const insert = db.prepare('INSERT INTO jobs (payload) VALUES (?)');
       const claim = db.prepare(
-        'UPDATE jobs SET status = 1 WHERE id IN (SELECT id FROM jobs WHERE status = 0 ORDER BY id LIMIT ?) RETURNING id, payload',
+        'UPDATE jobs SET status = 1 WHERE id IN (SELECT id FROM jobs WHERE status = 0 ORDER BY id LIMIT +?) RETURNING id, payload',
       );
       const complete = db.prepare('UPDATE jobs SET status = 2 WHERE id = ?');
       const insertMany = db.transaction((count: number, from: number) => {
@@ -50,19 +53,18 @@ export class RawSqliteFloor implements Floor {
         for (const id of ids) complete.run(id);
       });
       const started = performance.now();
-      for (let done = 0; done < jobs; done += batch) {
+      let done = 0;
+      while (done < jobs && performance.now() - started < capMs) {
         const count = Math.min(batch, jobs - done);
         if (batch === 1) insert.run(JSON.stringify({ i: done }));
         else insertMany(count, done);
-      }
-      for (let done = 0; done < jobs; ) {
-        const rows = batch === 1 ? (claim.all(1) as Array<{ id: number; payload: string }>) : claimMany(batch);
+        const rows = batch === 1 ? (claim.all(1) as Array<{ id: number; payload: string }>) : claimMany(count);
         for (const row of rows) JSON.parse(row.payload);
         if (batch === 1) complete.run(rows[0]!.id);
         else completeMany(rows.map((row) => row.id));
         done += rows.length;
       }
-      return performance.now() - started;
+      return { jobs: done, ms: performance.now() - started };
     } finally {
       db.close();
       rmSync(folder, { recursive: true, force: true });
@@ -81,7 +83,7 @@ export class RawPgFloor implements Floor {
     return pgDurability();
   }
 
-  async run(jobs: number, batch: number): Promise<number> {
+  async run(jobs: number, batch: number, capMs: number): Promise<{ jobs: number; ms: number }> {
     const schema = uniqueName('rawpg');
     await pgQuery(`CREATE SCHEMA "${schema}"`);
     const client = new pg.Client({ connectionString: PG_URL });
@@ -93,7 +95,8 @@ export class RawPgFloor implements Floor {
       const claimText =
         'UPDATE jobs SET status = 1 WHERE id IN (SELECT id FROM jobs WHERE status = 0 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id, payload';
       const started = performance.now();
-      for (let done = 0; done < jobs; done += batch) {
+      let done = 0;
+      while (done < jobs && performance.now() - started < capMs) {
         const count = Math.min(batch, jobs - done);
         if (batch === 1) {
           await client.query({ name: 'insert1', text: 'INSERT INTO jobs (payload) VALUES ($1)', values: [JSON.stringify({ i: done })] });
@@ -101,9 +104,7 @@ export class RawPgFloor implements Floor {
           const payloads = Array.from({ length: count }, (_, k) => JSON.stringify({ i: done + k }));
           await client.query({ name: 'insertN', text: 'INSERT INTO jobs (payload) SELECT unnest($1::jsonb[])', values: [payloads] });
         }
-      }
-      for (let done = 0; done < jobs; ) {
-        const { rows } = await client.query<{ id: string }>({ name: 'claim', text: claimText, values: [batch] });
+        const { rows } = await client.query<{ id: string }>({ name: 'claim', text: claimText, values: [count] });
         if (batch === 1) {
           await client.query({ name: 'complete1', text: 'UPDATE jobs SET status = 2 WHERE id = $1', values: [rows[0]!.id] });
         } else {
@@ -115,7 +116,7 @@ export class RawPgFloor implements Floor {
         }
         done += rows.length;
       }
-      return performance.now() - started;
+      return { jobs: done, ms: performance.now() - started };
     } finally {
       await client.end();
       await pgQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
