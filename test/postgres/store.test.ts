@@ -1,4 +1,5 @@
 /** What only the PostgreSQL store does: SKIP LOCKED, transactional enqueue, migrations, NOTIFY. */
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/client.js';
@@ -6,6 +7,7 @@ import { StoreError, ValidationError } from '../../src/errors.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { LATEST_VERSION } from '../../src/store/postgres/migrations.js';
 import type { Store } from '../../src/store/store.js';
+import { tempDir } from '../helpers/tmp.js';
 import { newJob, waitUntil } from '../store/conformance-helpers.js';
 import {
   TEST_PG,
@@ -97,6 +99,13 @@ describe('PostgreSQL store', () => {
     });
 
     await expect(queue.enqueue('mail', {}, { connection: 42 })).rejects.toThrow(ValidationError);
+    // A store without transactional enqueue refuses `connection` instead of ignoring it.
+    const sqlite = await JobQueue.open({ db: join(tempDir(), 'queue.db') });
+    cleanups.push(() => sqlite.close());
+    await expect(sqlite.enqueue('mail', {}, { connection: app })).rejects.toThrow(
+      /needs a store that supports it, such as PostgreSQL/,
+    );
+    expect((await sqlite.list()).items).toEqual([]);
   });
 
   it('migrates once when several stores open the same fresh schema at the same moment', async () => {
