@@ -268,6 +268,41 @@ describe('default extractor against a local HTTP server', () => {
     expect(ok.images[0]!.source).toBe(server.url('/r4'));
   });
 
+  it('keeps to the per-host limit and politeness delay, and refuses a redirect to file:', async () => {
+    const out = tempDir();
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const starts: number[] = [];
+    const server = await startServer({
+      '/page': html([1, 2, 3, 4, 5, 6].map((n) => `<img src="/p${n}.png">`).join('')),
+      '/to-file': send('', 'text/plain', 302, { location: 'file:///etc/passwd' }),
+    });
+    for (const n of [1, 2, 3, 4, 5, 6]) {
+      server.route(`/p${n}.png`, (req, res) => {
+        starts.push(Date.now());
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        setTimeout(() => {
+          inFlight--;
+          send(png(n), 'image/png')(req, res);
+        }, 40);
+      });
+    }
+    const polite = extractor(out, { perHostConcurrency: 2, hostDelayMs: 50, imageConcurrency: 6 });
+    const result = await polite.extract(
+      { address: 'polite', sources: [server.url('/page')] },
+      ctx(),
+    );
+    expect(result.saved).toBe(6);
+    expect(maxInFlight).toBeLessThanOrEqual(2);
+    // Starts are at least 50 ms apart at the client; measured at the server over the whole run,
+    // since connection latency under load can shift any single one.
+    expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(5 * 50 - 20);
+    const error = await extractError(
+      polite.extract({ address: 'to-file', sources: [server.url('/to-file')] }, ctx()),
+    );
+    expect(error.message).toMatch(/redirect from .* to unsupported scheme file:/);
+  });
+
   it('refuses loopback without allowPrivateHosts, by name and by number, on the first hop and on redirects', async () => {
     const out = tempDir();
     const server = await startServer({ '/img.png': send(png(1), 'image/png') });
