@@ -8,7 +8,12 @@ import { parseDuration } from '../util/duration.js';
 import { UsageError } from './errors.js';
 import { jsonErrorPosition } from './json-position.js';
 
-export function parseIntegerArg(value: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function parseIntegerArg(
+  value: string,
+  flag: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const range = max === Number.MAX_SAFE_INTEGER ? `from ${min} and up` : `from ${min} to ${max}`;
   // Number('') is 0 and Number('1e3') is 1000: accept only plain digits, so a typo never becomes a value.
   const number = /^\s*[-+]?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
@@ -27,9 +32,15 @@ export function parseDurationArg(value: string, flag: string): number {
   }
 }
 
-export function parseStatusArg(value: string, flag: string, allowed: readonly JobStatus[] = JOB_STATUSES): JobStatus {
+export function parseStatusArg(
+  value: string,
+  flag: string,
+  allowed: readonly JobStatus[] = JOB_STATUSES,
+): JobStatus {
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `${flag} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`,
+    );
   }
   return value as JobStatus;
 }
@@ -39,7 +50,10 @@ export function parseJsonArg(value: string, flag: string): unknown {
     return JSON.parse(value);
   } catch {
     const position = Math.max(0, jsonErrorPosition(value));
-    const near = position >= value.length ? 'at the end' : `at ${JSON.stringify(value.slice(position, position + 12))}`;
+    const near =
+      position >= value.length
+        ? 'at the end'
+        : `at ${JSON.stringify(value.slice(position, position + 12))}`;
     throw new UsageError(
       `${flag} is not valid JSON: error at position ${position} (${near}); quote it for the shell, e.g. ${flag} '{"to":"ada@example.com"}'`,
     );
@@ -48,8 +62,16 @@ export function parseJsonArg(value: string, flag: string): unknown {
 
 /** A name given on the command line (queue, batch, key): non-empty, no control characters. */
 export function parseNameArg(value: string, flag: string): string {
-  if (value.length === 0 || value.length > 200 || /[\u0000-\u001f]/.test(value)) {
-    throw new UsageError(`${flag} must be 1 to 200 characters without control characters, got ${JSON.stringify(value)}`);
+  if (value.length === 0 || value.length > 200 || hasControlCharacter(value)) {
+    throw new UsageError(
+      `${flag} must be 1 to 200 characters without control characters, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
+}
+
+/** Names (queue, batch, key) may not hold control characters: they would break one-line output. */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 0x20) return true;
+  return false;
 }

@@ -11,7 +11,10 @@ export interface GlobalOptions {
 }
 
 /** Opens the queue, runs `fn`, and closes the queue even when `fn` throws. */
-export async function withQueue<T>(command: Command, fn: (queue: JobQueue) => Promise<T>): Promise<T> {
+export async function withQueue<T>(
+  command: Command,
+  fn: (queue: JobQueue) => Promise<T>,
+): Promise<T> {
   const queue = await openQueue(command);
   try {
     return await fn(queue);
@@ -26,7 +29,10 @@ export function openQueue(command: Command): Promise<JobQueue> {
 }
 
 /** Batch id → name for the given jobs, one lookup per distinct batch. */
-export async function batchNames(queue: JobQueue, jobs: readonly Job[]): Promise<Map<string, string>> {
+export async function batchNames(
+  queue: JobQueue,
+  jobs: readonly Job[],
+): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (const id of new Set(jobs.map((job) => job.batchId))) {
     if (id === null) continue;

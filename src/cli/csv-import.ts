@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { EnqueueItem, EnqueueOptions, JobQueue } from '../client.js';
 import { ValidationError } from '../errors.js';
 import { CsvFileError, openCsvFile, type CsvTable } from '../csv/records.js';
+import { hasControlCharacter } from './args.js';
 import { note, print } from './output.js';
 
 /** Problems listed in full; the rest are counted. 20 fit on a screen next to the summary. */
@@ -53,7 +54,10 @@ export class CsvImportError extends ValidationError {
 }
 
 /** Opens the file and checks its header (and key column) before any queue is touched. */
-export async function openCsvForImport(file: string, keyColumn: string | undefined): Promise<CsvTable> {
+export async function openCsvForImport(
+  file: string,
+  keyColumn: string | undefined,
+): Promise<CsvTable> {
   let table: CsvTable;
   try {
     table = await openCsvFile(file);
@@ -70,7 +74,11 @@ export async function openCsvForImport(file: string, keyColumn: string | undefin
   return table;
 }
 
-export async function importCsv(queue: JobQueue, table: CsvTable, options: CsvImportOptions): Promise<CsvImportReport> {
+export async function importCsv(
+  queue: JobQueue,
+  table: CsvTable,
+  options: CsvImportOptions,
+): Promise<CsvImportReport> {
   const problems: CsvProblem[] = [];
   let problemCount = 0;
   const jobOptions: EnqueueOptions = { ...options.options, batch: options.batch };
@@ -85,19 +93,24 @@ export async function importCsv(queue: JobQueue, table: CsvTable, options: CsvIm
         problem(item.line, item.error);
         continue;
       }
-      const key = options.keyColumn === undefined ? rowHash(item.record) : item.record[options.keyColumn]!;
+      const key =
+        options.keyColumn === undefined ? rowHash(item.record) : item.record[options.keyColumn]!;
       if (key.trim() === '') {
         problem(item.line, `empty key in column ${JSON.stringify(options.keyColumn)}`);
         continue;
       }
-      if (key.length > 200 || /[\u0000-\u001f]/.test(key)) {
+      if (key.length > 200 || hasControlCharacter(key)) {
         problem(
           item.line,
           `key in column ${JSON.stringify(options.keyColumn)} must be at most 200 characters without line breaks or control characters, got ${JSON.stringify(key.length > 60 ? `${key.slice(0, 60)}...` : key)}`,
         );
         continue;
       }
-      const enqueueItem: EnqueueItem = { queue: options.queue, payload: item.record, options: { ...jobOptions, key } };
+      const enqueueItem: EnqueueItem = {
+        queue: options.queue,
+        payload: item.record,
+        options: { ...jobOptions, key },
+      };
       try {
         // Checked here, per row, so that one bad row is reported with its line (and can be skipped)
         // instead of aborting the whole import from inside the store's transaction.
@@ -110,11 +123,19 @@ export async function importCsv(queue: JobQueue, table: CsvTable, options: CsvIm
       // Once the import is doomed, keep reading only to report every problem.
       if (problemCount === 0 || options.skipInvalid) yield enqueueItem;
     }
-    if (problemCount > 0 && !options.skipInvalid) throw new CsvImportError(options.file, problems, problemCount);
+    if (problemCount > 0 && !options.skipInvalid)
+      throw new CsvImportError(options.file, problems, problemCount);
   }
 
   const { inserted, existing } = await queue.enqueueStream(items());
-  return { inserted, existing, skipped: problemCount, problems, problemCount, batch: options.batch };
+  return {
+    inserted,
+    existing,
+    skipped: problemCount,
+    problems,
+    problemCount,
+    batch: options.batch,
+  };
 }
 
 /** Without a key column, a row's key is a hash of its content: re-running the same file finds its jobs. */
@@ -124,7 +145,9 @@ function rowHash(record: Record<string, string>): string {
 
 export function printImportReport(report: CsvImportReport, batch: string): void {
   if (report.problemCount > 0) {
-    note(`holdfast: skipped ${report.problemCount} invalid row${report.problemCount === 1 ? '' : 's'}:`);
+    note(
+      `holdfast: skipped ${report.problemCount} invalid row${report.problemCount === 1 ? '' : 's'}:`,
+    );
     note(listProblems(report.problems, report.problemCount));
   }
   const jobs = report.inserted === 1 ? 'job' : 'jobs';

@@ -20,7 +20,9 @@ export async function loadHandler(spec: string, cwd = process.cwd()): Promise<Jo
   if (spec.startsWith('builtin:')) return loadBuiltin(spec);
   const path = resolve(cwd, spec);
   if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new UsageError(`--handler: no file at ${path}; give the path of a .js, .mjs or .ts module whose default export is the handler`);
+    throw new UsageError(
+      `--handler: no file at ${path}; give the path of a .js, .mjs or .ts module whose default export is the handler`,
+    );
   }
   const url = pathToFileURL(path).href;
   let module: Record<string, unknown>;
@@ -36,7 +38,11 @@ export async function loadHandler(spec: string, cwd = process.cwd()): Promise<Jo
   }
   let handler = module.default;
   // A CommonJS module compiled from `export default` arrives as { default: { default: fn } }.
-  if (handler !== null && typeof handler === 'object' && typeof (handler as { default?: unknown }).default === 'function') {
+  if (
+    handler !== null &&
+    typeof handler === 'object' &&
+    typeof (handler as { default?: unknown }).default === 'function'
+  ) {
     handler = (handler as { default: unknown }).default;
   }
   if (typeof handler !== 'function') {

@@ -6,6 +6,8 @@ export function parseJobId(value: string, what = '<id>'): string {
   try {
     return assertId(value);
   } catch {
-    throw new UsageError(`${what} must be a job id (a positive whole number, as printed by enqueue), got ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `${what} must be a job id (a positive whole number, as printed by enqueue), got ${JSON.stringify(value)}`,
+    );
   }
 }

@@ -27,13 +27,22 @@ export interface Column<T> {
 /** An aligned plain-text table; the last column is not padded so lines carry no trailing spaces. */
 export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
   const cells = rows.map((row) => columns.map((column) => column.value(row)));
-  const right = columns.map((column, i) => column.align === 'right' || (column.align === undefined && typeof cells[0]?.[i] === 'number'));
+  const right = columns.map(
+    (column, i) =>
+      column.align === 'right' || (column.align === undefined && typeof cells[0]?.[i] === 'number'),
+  );
   const text = [columns.map((column) => column.header), ...cells.map((row) => row.map(String))];
   const widths = columns.map((_, i) => Math.max(...text.map((line) => line[i]!.length)));
   return text
     .map((line) =>
       line
-        .map((cell, i) => (right[i] ? cell.padStart(widths[i]!) : i === line.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .map((cell, i) =>
+          right[i]
+            ? cell.padStart(widths[i]!)
+            : i === line.length - 1
+              ? cell
+              : cell.padEnd(widths[i]!),
+        )
         .join('  ')
         .trimEnd(),
     )
@@ -47,7 +56,8 @@ export function formatTime(date: Date | null): string {
 
 export function formatProgress(progress: JobProgress | null): string {
   if (!progress) return '-';
-  const percent = progress.total > 0 ? ` (${Math.round((progress.current / progress.total) * 100)}%)` : '';
+  const percent =
+    progress.total > 0 ? ` (${Math.round((progress.current / progress.total) * 100)}%)` : '';
   return `${progress.current}/${progress.total}${percent}${progress.message ? ` ${progress.message}` : ''}`;
 }
 
@@ -57,10 +67,15 @@ export function truncate(text: string, width: number): string {
 
 /** Every status key, in lifecycle order, always present. */
 export function countsJson(counts: Partial<StatusCounts>): StatusCounts {
-  return Object.fromEntries(JOB_STATUSES.map((status) => [status, counts[status] ?? 0])) as StatusCounts;
+  return Object.fromEntries(
+    JOB_STATUSES.map((status) => [status, counts[status] ?? 0]),
+  ) as StatusCounts;
 }
 
 /** A job as the CLI's JSON shows it: every stored field, plus the batch's name. */
-export function jobJson(job: Job, batchNames: ReadonlyMap<string, string>): Record<string, unknown> {
+export function jobJson(
+  job: Job,
+  batchNames: ReadonlyMap<string, string>,
+): Record<string, unknown> {
   return { ...job, batch: job.batchId === null ? null : (batchNames.get(job.batchId) ?? null) };
 }

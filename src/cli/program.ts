@@ -6,8 +6,11 @@ import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import { EXIT_OK, exitCodeOf, formatError } from './errors.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 /**
  * The command named on the line, if any: the first word that is not an option (nor the value of
@@ -24,9 +27,14 @@ function requestedCommand(argv: readonly string[]): string | undefined {
 
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('holdfast')
-    .description('A durable job queue: enqueue, work and inspect jobs in one SQLite file (or PostgreSQL).')
+    .description(
+      'A durable job queue: enqueue, work and inspect jobs in one SQLite file (or PostgreSQL).',
+    )
     .version(VERSION, '-V, --version')
-    .option('--db <path|url>', 'SQLite file or postgres:// URL (default: $HOLDFAST_DB, else ./.holdfast/queue.db)')
+    .option(
+      '--db <path|url>',
+      'SQLite file or postgres:// URL (default: $HOLDFAST_DB, else ./.holdfast/queue.db)',
+    )
     .showSuggestionAfterError(true)
     .addHelpText(
       'after',
@@ -48,7 +56,8 @@ function configure(command: Command): void {
   command.configureOutput({
     outputError: (text, write) => {
       const message = text.trim().replace(/^error: /, '');
-      const hint = command.name() === 'holdfast' ? 'holdfast --help' : `holdfast ${command.name()} --help`;
+      const hint =
+        command.name() === 'holdfast' ? 'holdfast --help' : `holdfast ${command.name()} --help`;
       write(`holdfast: ${message} (see ${hint})\n`);
     },
   });

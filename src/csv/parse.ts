@@ -26,7 +26,9 @@ const LF = 10;
  * Rows that are empty lines are skipped; an unclosed quote at the end of the input yields a row
  * whose error names the line where the quote opened.
  */
-export async function* parseCsvRows(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<CsvRow> {
+export async function* parseCsvRows(
+  chunks: AsyncIterable<string | Buffer>,
+): AsyncGenerator<CsvRow> {
   let fields: string[] = [];
   let field = '';
   let inQuotes = false;

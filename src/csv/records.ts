@@ -26,10 +26,14 @@ export class CsvFileError extends ValidationError {
  * Reads the header row, then hands back a generator of the remaining rows as records. A row
  * with more or fewer fields than the header, or one the parser rejected, comes with an `error`.
  */
-export async function openCsv(chunks: AsyncIterable<string | Buffer>, what = 'CSV'): Promise<CsvTable> {
+export async function openCsv(
+  chunks: AsyncIterable<string | Buffer>,
+  what = 'CSV',
+): Promise<CsvTable> {
   const rows = parseCsvRows(chunks);
   const first = await rows.next();
-  if (first.done) throw new CsvFileError(`${what} is empty: expected a header row naming the columns`);
+  if (first.done)
+    throw new CsvFileError(`${what} is empty: expected a header row naming the columns`);
   const header = checkHeader(first.value, what);
   return { header, records: toRecords(rows, header) };
 }
@@ -49,10 +53,14 @@ function checkHeader(row: CsvRow, what: string): string[] {
   const seen = new Set<string>();
   row.fields.forEach((name, index) => {
     if (name.trim() === '') {
-      throw new CsvFileError(`${what} line ${row.line}: header column ${index + 1} has no name; name every column`);
+      throw new CsvFileError(
+        `${what} line ${row.line}: header column ${index + 1} has no name; name every column`,
+      );
     }
     if (seen.has(name)) {
-      throw new CsvFileError(`${what} line ${row.line}: header names column ${JSON.stringify(name)} twice; names must be unique`);
+      throw new CsvFileError(
+        `${what} line ${row.line}: header names column ${JSON.stringify(name)} twice; names must be unique`,
+      );
     }
     seen.add(name);
   });

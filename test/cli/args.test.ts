@@ -1,7 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseDurationArg, parseIntegerArg, parseJsonArg, parseStatusArg } from '../../src/cli/args.js';
-import { EXIT_FAILURE, EXIT_USAGE, NotFoundError, UsageError, exitCodeOf, formatError } from '../../src/cli/errors.js';
+import {
+  parseDurationArg,
+  parseIntegerArg,
+  parseJsonArg,
+  parseStatusArg,
+} from '../../src/cli/args.js';
+import {
+  EXIT_FAILURE,
+  EXIT_USAGE,
+  NotFoundError,
+  UsageError,
+  exitCodeOf,
+  formatError,
+} from '../../src/cli/errors.js';
 import { jsonErrorPosition } from '../../src/cli/json-position.js';
 import { JobNotFoundError, PayloadError, StoreError, ValidationError } from '../../src/errors.js';
 
@@ -10,7 +22,9 @@ describe('CLI argument parsers', () => {
     expect(parseIntegerArg('42', '--priority', -10, 100)).toBe(42);
     expect(parseIntegerArg('-3', '--priority', -10, 100)).toBe(-3);
     for (const bad of ['abc', 'NaN', '', '1.5', '1e3', '0x10', '101', 'Infinity']) {
-      expect(() => parseIntegerArg(bad, '--priority', -10, 100)).toThrow(`--priority must be a whole number from -10 to 100, got ${JSON.stringify(bad)}`);
+      expect(() => parseIntegerArg(bad, '--priority', -10, 100)).toThrow(
+        `--priority must be a whole number from -10 to 100, got ${JSON.stringify(bad)}`,
+      );
     }
   });
 
@@ -26,7 +40,9 @@ describe('CLI argument parsers', () => {
 
   it('names the position of a JSON mistake', () => {
     expect(parseJsonArg('{"a":[1,2]}', '--payload')).toEqual({ a: [1, 2] });
-    expect(() => parseJsonArg('{"to": ada}', '--payload')).toThrow('--payload is not valid JSON: error at position 7 (at "ada}")');
+    expect(() => parseJsonArg('{"to": ada}', '--payload')).toThrow(
+      '--payload is not valid JSON: error at position 7 (at "ada}")',
+    );
     expect(() => parseJsonArg('{"a":1', '--payload')).toThrow('error at position 6 (at the end)');
   });
 
@@ -70,9 +86,13 @@ describe('CLI error mapping', () => {
   });
 
   it('prints one line, with a stack only when HOLDFAST_DEBUG=1', () => {
-    expect(formatError(new StoreError('queue.db is not a SQLite database'), false)).toBe('holdfast: queue.db is not a SQLite database\n');
+    expect(formatError(new StoreError('queue.db is not a SQLite database'), false)).toBe(
+      'holdfast: queue.db is not a SQLite database\n',
+    );
     const odd = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
     expect(formatError(odd, false)).toBe('holdfast: disk I/O error (SQLITE_IOERR)\n');
-    expect(formatError(odd, true)).toMatch(/^holdfast: disk I\/O error \(SQLITE_IOERR\)\nError: disk I\/O error\n\s+at /);
+    expect(formatError(odd, true)).toMatch(
+      /^holdfast: disk I\/O error \(SQLITE_IOERR\)\nError: disk I\/O error\n\s+at /,
+    );
   });
 });

@@ -14,7 +14,10 @@ import { tempDir } from '../helpers/tmp.js';
 export const cliPath = process.env.HOLDFAST_CLI ?? CLI;
 
 /** `runCli`, on `cliPath`. */
-export function holdfast(args: string[], options: Parameters<typeof runCli>[1] = {}): Promise<RunResult> {
+export function holdfast(
+  args: string[],
+  options: Parameters<typeof runCli>[1] = {},
+): Promise<RunResult> {
   if (cliPath === CLI) return runCli(args, options);
   return new Promise((resolve, reject) => {
     const child = spawnTracked(process.execPath, [cliPath, ...args], options);
@@ -46,11 +49,16 @@ export function sandbox(): Sandbox {
   const run = (...args: string[]) => holdfast(['--db', db, ...args], { cwd: dir, env });
   const ok = async (...args: string[]) => {
     const result = await run(...args);
-    expect(result, `holdfast ${args.join(' ')}`).toMatchObject({ code: 0, stderr: expect.any(String) });
+    expect(result, `holdfast ${args.join(' ')}`).toMatchObject({
+      code: 0,
+      stderr: expect.any(String),
+    });
     return result.stdout;
   };
   const counts = async () => {
-    const status = JSON.parse(await ok('status', '--json')) as { queues: Record<string, Record<string, number>> };
+    const status = JSON.parse(await ok('status', '--json')) as {
+      queues: Record<string, Record<string, number>>;
+    };
     const totals: Record<string, number> = { all: 0 };
     for (const queue of Object.values(status.queues)) {
       for (const [name, count] of Object.entries(queue)) {

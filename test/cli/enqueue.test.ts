@@ -4,16 +4,35 @@ import { expectOneLineError, sandbox } from './cli.js';
 describe('holdfast enqueue', () => {
   it('prints the new job id, and says when an existing job was returned for its key', async () => {
     const s = sandbox();
-    const first = await s.run('enqueue', 'email', '--payload', '{"to":"ada@example.com"}', '--key', 'ada', '--priority', '5', '--max-attempts', '3', '--timeout', '30s', '--batch', 'welcome');
+    const first = await s.run(
+      'enqueue',
+      'email',
+      '--payload',
+      '{"to":"ada@example.com"}',
+      '--key',
+      'ada',
+      '--priority',
+      '5',
+      '--max-attempts',
+      '3',
+      '--timeout',
+      '30s',
+      '--batch',
+      'welcome',
+    );
     expect(first).toMatchObject({ code: 0, stdout: '1\n', stderr: '' });
     const again = await s.run('enqueue', 'email', '--payload', '{"to":"other"}', '--key', 'ada');
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('1\n');
-    expect(again.stderr).toBe('holdfast: job 1 with key "ada" already exists (pending); returned it, enqueued nothing\n');
+    expect(again.stderr).toBe(
+      'holdfast: job 1 with key "ada" already exists (pending); returned it, enqueued nothing\n',
+    );
     expect(await s.ok('enqueue', 'email', '--delay', '1h', '--json')).toBe(
       JSON.stringify({ id: '2', existing: false, status: 'pending' }, null, 2) + '\n',
     );
-    const [job] = JSON.parse(await s.ok('jobs', '--json', '--limit', '1')) as Array<Record<string, unknown>>;
+    const [job] = JSON.parse(await s.ok('jobs', '--json', '--limit', '1')) as Array<
+      Record<string, unknown>
+    >;
     expect(job).toMatchObject({
       id: '1',
       queue: 'email',
@@ -33,17 +52,27 @@ describe('holdfast enqueue', () => {
     const s = sandbox();
     await s.ok('enqueue', 'email', '--payload', '{"n":1}');
     const cases: Array<[string[], RegExp]> = [
-      [["--payload", "{\"to\": ada}"], /^holdfast: --payload is not valid JSON: error at position 7 \(at "ada}"\)/],
-      [['--priority', 'abc'], /^holdfast: --priority must be a whole number from -1000000 to 1000000, got "abc"$/],
+      [
+        ['--payload', '{"to": ada}'],
+        /^holdfast: --payload is not valid JSON: error at position 7 \(at "ada}"\)/,
+      ],
+      [
+        ['--priority', 'abc'],
+        /^holdfast: --priority must be a whole number from -1000000 to 1000000, got "abc"$/,
+      ],
       [['--priority', 'NaN'], /--priority must be a whole number.*got "NaN"/],
       [['--priority', '1.5'], /--priority must be a whole number/],
-      [['--delay', '5 parsecs'], /--delay .*duration like 500ms, 30s, 5m, 1h or 7d, got "5 parsecs"/],
+      [
+        ['--delay', '5 parsecs'],
+        /--delay .*duration like 500ms, 30s, 5m, 1h or 7d, got "5 parsecs"/,
+      ],
       [['--timeout', 'soon'], /--timeout .*duration/],
       [['--max-attempts', '0'], /--max-attempts must be a whole number from 1 to 1000, got "0"/],
       [['--key-column', 'id'], /--key-column and --skip-invalid only apply with --csv/],
       [['--bogus'], /unknown option '--bogus' \(see holdfast enqueue --help\)/],
     ];
-    for (const [args, pattern] of cases) expectOneLineError(await s.run('enqueue', 'email', ...args), 2, pattern);
+    for (const [args, pattern] of cases)
+      expectOneLineError(await s.run('enqueue', 'email', ...args), 2, pattern);
     expectOneLineError(await s.run('enqueue'), 2, /missing required argument 'queue'/);
     expect(await s.counts()).toMatchObject({ all: 1, pending: 1 });
   });

@@ -9,7 +9,11 @@ import { cliPath, expectOneLineError, fingerprint, sandbox } from './cli.js';
 /** Runs the CLI as user `nobody` (tests run as root, which no file permission stops). */
 function runAsNobody(args: string[], cwd: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnTracked('runuser', ['-u', 'nobody', '--', process.execPath, cliPath, ...args], { cwd });
+    const child = spawnTracked(
+      'runuser',
+      ['-u', 'nobody', '--', process.execPath, cliPath, ...args],
+      { cwd },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -26,7 +30,11 @@ describe('holdfast on a database it cannot use', () => {
     writeFileSync(path, 'These are my notes, not a database.\n'.repeat(200));
     const before = fingerprint(path);
     for (const args of [['status'], ['enqueue', 'q'], ['jobs', '--json']]) {
-      expectOneLineError(await s.run('--db', path, ...args), 1, /notes\.db is not a SQLite database/);
+      expectOneLineError(
+        await s.run('--db', path, ...args),
+        1,
+        /notes\.db is not a SQLite database/,
+      );
     }
     expect(fingerprint(path)).toBe(before);
   });
@@ -38,7 +46,11 @@ describe('holdfast on a database it cannot use', () => {
     db.prepare(`UPDATE holdfast_meta SET value = '999' WHERE key = 'schema_version'`).run();
     db.close();
     const before = fingerprint(s.db);
-    expectOneLineError(await s.run('status'), 1, /written by a newer holdfast \(schema 999.*Upgrade holdfast/);
+    expectOneLineError(
+      await s.run('status'),
+      1,
+      /written by a newer holdfast \(schema 999.*Upgrade holdfast/,
+    );
     expectOneLineError(await s.run('enqueue', 'q'), 1, /newer holdfast/);
     expect(fingerprint(s.db)).toBe(before);
     const check = new Database(s.db, { readonly: true });
@@ -55,7 +67,10 @@ describe('holdfast on a database it cannot use', () => {
     chmodSync(s.dir, 0o755);
     chmodSync(path, 0o644);
     const before = fingerprint(path);
-    const enqueue = await runAsNobody(['--db', path, 'enqueue', 'q', '--payload', '{"n":2}'], s.dir);
+    const enqueue = await runAsNobody(
+      ['--db', path, 'enqueue', 'q', '--payload', '{"n":2}'],
+      s.dir,
+    );
     expectOneLineError(enqueue, 1, /readonly\.db.*(is read-only|cannot be written)/);
     expect(fingerprint(path)).toBe(before);
     const status = await s.run('--db', path, 'status', '--json');

@@ -20,7 +20,11 @@ async function total(queue: JobQueue): Promise<number> {
   );
 }
 
-async function load(queue: JobQueue, file: string, extra: { keyColumn?: string; skipInvalid?: boolean } = {}) {
+async function load(
+  queue: JobQueue,
+  file: string,
+  extra: { keyColumn?: string; skipInvalid?: boolean } = {},
+) {
   const table = await openCsvForImport(file, extra.keyColumn);
   return importCsv(queue, table, {
     queue: 'props',
@@ -36,16 +40,26 @@ describe('CSV import', () => {
   it('enqueues one job per row keyed by header, and a re-run of the same file enqueues nothing new', async () => {
     const dir = tempDir();
     const file = join(dir, 'props.csv');
-    writeFileSync(file, '\uFEFFaddress,city\r\n"1 Main St, Apt 2",Springfield\r\n"2 ""Elm"" Rd",Shelbyville\r\n\r\n');
+    writeFileSync(
+      file,
+      '\uFEFFaddress,city\r\n"1 Main St, Apt 2",Springfield\r\n"2 ""Elm"" Rd",Shelbyville\r\n\r\n',
+    );
     const queue = await openQueue(dir);
     try {
-      expect(await load(queue, file, { keyColumn: 'address' })).toMatchObject({ inserted: 2, existing: 0, skipped: 0 });
+      expect(await load(queue, file, { keyColumn: 'address' })).toMatchObject({
+        inserted: 2,
+        existing: 0,
+        skipped: 0,
+      });
       const { items } = await queue.list({ queue: 'props' });
       expect(items.map((job) => [job.key, job.payload])).toEqual([
         ['1 Main St, Apt 2', { address: '1 Main St, Apt 2', city: 'Springfield' }],
         ['2 "Elm" Rd', { address: '2 "Elm" Rd', city: 'Shelbyville' }],
       ]);
-      expect(await load(queue, file, { keyColumn: 'address' })).toMatchObject({ inserted: 0, existing: 2 });
+      expect(await load(queue, file, { keyColumn: 'address' })).toMatchObject({
+        inserted: 0,
+        existing: 2,
+      });
       // Without a key column the key is a hash of the row: a re-run still finds its jobs.
       const unkeyed = join(dir, 'unkeyed.csv');
       writeFileSync(unkeyed, 'a,b\n1,2\n3,4\n');
@@ -69,7 +83,9 @@ describe('CSV import', () => {
       expect(message).toContain('3 invalid rows; nothing was enqueued');
       expect(message).toContain('line 3: expected 2 fields (as in the header), got 1');
       expect(message).toContain('line 4: empty key in column "address"');
-      expect(message).toContain('line 6: unclosed quote: the quoted field opened on line 6 never ends');
+      expect(message).toContain(
+        'line 6: unclosed quote: the quoted field opened on line 6 never ends',
+      );
       expect(await total(queue)).toBe(0);
 
       const report = await load(queue, file, { keyColumn: 'address', skipInvalid: true });
@@ -87,7 +103,9 @@ describe('CSV import', () => {
     const queue = await openQueue(dir);
     try {
       const message = (await load(queue, file).catch((e: Error) => e)) as Error;
-      expect(message.message.split('\n').filter((line) => line.startsWith('  line '))).toHaveLength(20);
+      expect(message.message.split('\n').filter((line) => line.startsWith('  line '))).toHaveLength(
+        20,
+      );
       expect(message.message).toContain('... and 5 more');
       expect(await total(queue)).toBe(0);
     } finally {
@@ -99,8 +117,12 @@ describe('CSV import', () => {
     const dir = tempDir();
     const file = join(dir, 'props.csv');
     writeFileSync(file, 'address,city\nA,1\n');
-    await expect(openCsvForImport(file, 'id')).rejects.toThrow('--key-column: ' + file + ' has no column "id"; its columns are "address", "city"');
-    await expect(openCsvForImport(join(dir, 'missing.csv'), undefined)).rejects.toThrow(/--csv: cannot read .*missing\.csv/);
+    await expect(openCsvForImport(file, 'id')).rejects.toThrow(
+      '--key-column: ' + file + ' has no column "id"; its columns are "address", "city"',
+    );
+    await expect(openCsvForImport(join(dir, 'missing.csv'), undefined)).rejects.toThrow(
+      /--csv: cannot read .*missing\.csv/,
+    );
   });
 
   it('imports 200,000 rows in one transaction with flat memory', async () => {
@@ -111,7 +133,8 @@ describe('CSV import', () => {
     out.write('id,address,notes\n');
     const filler = 'x'.repeat(200);
     for (let i = 0; i < rows; i++) {
-      if (!out.write(`${i},"${i} Long Street, Unit ${i % 97}","${filler}"\n`)) await once(out, 'drain');
+      if (!out.write(`${i},"${i} Long Street, Unit ${i % 97}","${filler}"\n`))
+        await once(out, 'drain');
     }
     out.end();
     await once(out, 'finish');
@@ -132,11 +155,20 @@ describe('CSV import', () => {
       };
       global.gc?.();
       const before = process.memoryUsage().heapUsed;
-      const report = await importCsv(queue, sampled, { queue: 'big', file, batch: 'big.csv', keyColumn: 'id', skipInvalid: false, options: {} });
+      const report = await importCsv(queue, sampled, {
+        queue: 'big',
+        file,
+        batch: 'big.csv',
+        keyColumn: 'id',
+        skipInvalid: false,
+        options: {},
+      });
       expect(report).toMatchObject({ inserted: rows, existing: 0 });
       expect(seen).toBe(rows);
       const growthMb = (peak - before) / 2 ** 20;
-      console.log(`CSV import of ${rows} rows: heap ${Math.round(before / 2 ** 20)} MB before, peak ${Math.round(peak / 2 ** 20)} MB`);
+      console.log(
+        `CSV import of ${rows} rows: heap ${Math.round(before / 2 ** 20)} MB before, peak ${Math.round(peak / 2 ** 20)} MB`,
+      );
       expect(growthMb).toBeLessThan(100);
       expect((await queue.stats()).queues.big!.counts.pending).toBe(rows);
     } finally {

@@ -54,7 +54,10 @@ describe('parseCsvRows', () => {
 
   it('reports an unclosed quote at the end with the line where it opened', async () => {
     const result = await rows('a,b\n1,2\n3,"open\nstill open\n', 2);
-    expect(result[2]).toMatchObject({ line: 3, error: expect.stringContaining('opened on line 3') });
+    expect(result[2]).toMatchObject({
+      line: 3,
+      error: expect.stringContaining('opened on line 3'),
+    });
     expect(result).toHaveLength(3);
   });
 
@@ -78,7 +81,9 @@ describe('openCsv', () => {
   it('keys each row by the header', async () => {
     const { header, items: result } = await items('address,city\n"1 Main St, Apt 2",Springfield\n');
     expect(header).toEqual(['address', 'city']);
-    expect(result).toEqual([{ line: 2, record: { address: '1 Main St, Apt 2', city: 'Springfield' } }]);
+    expect(result).toEqual([
+      { line: 2, record: { address: '1 Main St, Apt 2', city: 'Springfield' } },
+    ]);
   });
 
   it('reports a ragged row with expected and actual field counts, and goes on', async () => {

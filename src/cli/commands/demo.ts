@@ -41,15 +41,23 @@ export function registerDemo(program: Command): void {
       await withQueue(command, async (queue) => {
         const batch = `demo ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`;
         const results = await queue.enqueueMany(
-          PHOTOS.map((photo) => ({ queue: QUEUE, payload: { photo }, options: { key: photo, batch } })),
+          PHOTOS.map((photo) => ({
+            queue: QUEUE,
+            payload: { photo },
+            options: { key: photo, batch },
+          })),
         );
         // Keyed by photo: a demo interrupted with Ctrl-C leaves its jobs active, and the next run resumes them.
         const fresh = results.filter((result) => !result.existing).length;
-        print(`enqueued ${fresh} jobs (${results.length - fresh} already there) in batch "${batch}" on ${queue.store.description}`);
+        print(
+          `enqueued ${fresh} jobs (${results.length - fresh} already there) in batch "${batch}" on ${queue.store.description}`,
+        );
         reportJobs(queue);
         queue.on('progress', (job, progress) => {
           const bar = '#'.repeat(progress.current).padEnd(progress.total, '.');
-          print(`  #${job.id} ${(job.payload as DemoPayload).photo.padEnd(12)} [${bar}] ${progress.message ?? ''}`);
+          print(
+            `  #${job.id} ${(job.payload as DemoPayload).photo.padEnd(12)} [${bar}] ${progress.message ?? ''}`,
+          );
         });
         const executor = queue.work<DemoPayload>(QUEUE, handler, {
           concurrency: 3,

@@ -30,14 +30,20 @@ export function registerEnqueue(program: Command): void {
     .description('add a job (prints its id), or one job per row of a CSV file')
     .argument('<queue>', 'queue name')
     .option('--payload <json>', 'job payload as JSON (default: {})')
-    .option('--key <key>', 'idempotency key: while a job with this key is active, it is returned instead')
+    .option(
+      '--key <key>',
+      'idempotency key: while a job with this key is active, it is returned instead',
+    )
     .option('--priority <n>', 'higher runs first (default: 0)')
     .option('--delay <duration>', 'run after this long, e.g. 30s')
     .option('--max-attempts <n>', 'attempts before the job fails (default: 5)')
     .option('--timeout <duration>', 'time limit of one attempt, e.g. 5m')
     .option('--batch <name>', 'batch name (default with --csv: the file name)')
     .option('--csv <file>', 'enqueue one job per row; the payload is the row keyed by header')
-    .option('--key-column <column>', 'with --csv: the column holding each row\'s key (default: a hash of the row)')
+    .option(
+      '--key-column <column>',
+      "with --csv: the column holding each row's key (default: a hash of the row)",
+    )
     .option('--skip-invalid', 'with --csv: skip malformed rows instead of enqueueing nothing')
     .option('--json', 'print the result as JSON')
     .action(async (queueName: string, flags: EnqueueFlags, command: Command) => {
@@ -53,14 +59,21 @@ export function registerEnqueue(program: Command): void {
           if (flags.json) printJson({ id: job.id, existing, status: job.status });
           else if (existing) {
             print(job.id);
-            process.stderr.write(`holdfast: job ${job.id} with key ${JSON.stringify(job.key)} already exists (${job.status}); returned it, enqueued nothing\n`);
+            process.stderr.write(
+              `holdfast: job ${job.id} with key ${JSON.stringify(job.key)} already exists (${job.status}); returned it, enqueued nothing\n`,
+            );
           } else print(job.id);
         });
         return;
       }
-      if (flags.payload !== undefined) throw new UsageError('give --payload or --csv, not both (with --csv each row is a payload)');
-      if (flags.key !== undefined) throw new UsageError('--key names one job; with --csv use --key-column <column>');
-      const keyColumn = flags.keyColumn === undefined ? undefined : parseNameArg(flags.keyColumn, '--key-column');
+      if (flags.payload !== undefined)
+        throw new UsageError(
+          'give --payload or --csv, not both (with --csv each row is a payload)',
+        );
+      if (flags.key !== undefined)
+        throw new UsageError('--key names one job; with --csv use --key-column <column>');
+      const keyColumn =
+        flags.keyColumn === undefined ? undefined : parseNameArg(flags.keyColumn, '--key-column');
       const batch = options.batch ?? basename(flags.csv);
       const table = await openCsvForImport(flags.csv, keyColumn);
       await withQueue(command, async (jobs) => {
@@ -81,12 +94,15 @@ export function registerEnqueue(program: Command): void {
 function jobOptions(flags: EnqueueFlags): EnqueueOptions {
   const options: EnqueueOptions = {};
   if (flags.key !== undefined) options.key = parseNameArg(flags.key, '--key');
-  if (flags.priority !== undefined) options.priority = parseIntegerArg(flags.priority, '--priority', -1_000_000, 1_000_000);
+  if (flags.priority !== undefined)
+    options.priority = parseIntegerArg(flags.priority, '--priority', -1_000_000, 1_000_000);
   if (flags.delay !== undefined) options.delay = parseDurationArg(flags.delay, '--delay');
-  if (flags.maxAttempts !== undefined) options.maxAttempts = parseIntegerArg(flags.maxAttempts, '--max-attempts', 1, 1_000);
+  if (flags.maxAttempts !== undefined)
+    options.maxAttempts = parseIntegerArg(flags.maxAttempts, '--max-attempts', 1, 1_000);
   if (flags.timeout !== undefined) {
     options.timeout = parseDurationArg(flags.timeout, '--timeout');
-    if (options.timeout < 1) throw new UsageError(`--timeout must be at least 1ms, got ${JSON.stringify(flags.timeout)}`);
+    if (options.timeout < 1)
+      throw new UsageError(`--timeout must be at least 1ms, got ${JSON.stringify(flags.timeout)}`);
   }
   if (flags.batch !== undefined) options.batch = parseNameArg(flags.batch, '--batch');
   return options;

@@ -241,7 +241,9 @@ async function printSummary(
   if (failed.length > 0) {
     print('failed:');
     for (const job of failed)
-      print(`  ${job.key}: ${(job.lastError ?? 'unknown error').replace(/\s*\n\s*/g, ' ')}`);
+      print(
+        `  ${job.key}: ${(job.lastError ?? 'unknown error').replace(/^\w*Error: /, '').replace(/\s*\n\s*/g, ' ')}`,
+      );
     print(
       `  (retry them with: holdfast retry --failed --batch ${JSON.stringify(batch)}, then run this command again)`,
     );

@@ -25,7 +25,13 @@ export const commands: CommandEntry[] = [
   { name: 'cancel', load: async () => (await import('./cancel.js')).registerCancel },
   { name: 'purge', load: async () => (await import('./purge.js')).registerPurge },
   { name: 'dashboard', load: async () => (await import('./dashboard.js')).registerDashboard },
-  { name: 'migrate-store', load: async () => (await import('./migrate-store.js')).registerMigrateStore },
+  {
+    name: 'migrate-store',
+    load: async () => (await import('./migrate-store.js')).registerMigrateStore,
+  },
   { name: 'demo', load: async () => (await import('./demo.js')).registerDemo },
-  { name: 'extract-images', load: async () => (await import('./extract-images.js')).registerExtractImages },
+  {
+    name: 'extract-images',
+    load: async () => (await import('./extract-images.js')).registerExtractImages,
+  },
 ];

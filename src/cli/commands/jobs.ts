@@ -6,7 +6,15 @@ import type { ListOptions } from '../../client.js';
 import type { Job } from '../../types.js';
 import { parseIntegerArg, parseNameArg, parseStatusArg } from '../args.js';
 import { batchNames, withQueue } from '../context.js';
-import { formatProgress, formatTime, jobJson, print, printJson, table, truncate } from '../output.js';
+import {
+  formatProgress,
+  formatTime,
+  jobJson,
+  print,
+  printJson,
+  table,
+  truncate,
+} from '../output.js';
 
 interface JobsFlags {
   queue?: string;
@@ -21,7 +29,10 @@ export function registerJobs(program: Command): void {
     .command('jobs')
     .description('list jobs in enqueue order')
     .option('--queue <queue>', 'only this queue')
-    .option('--status <status>', 'only this status: pending, running, retrying, completed, failed or cancelled')
+    .option(
+      '--status <status>',
+      'only this status: pending, running, retrying, completed, failed or cancelled',
+    )
     .option('--batch <batch>', 'only this batch (name or id)')
     .option('--limit <n>', 'at most this many jobs', '100')
     .option('--json', 'print one JSON array of jobs')
@@ -54,7 +65,10 @@ function jobsText(jobs: Job[], names: Map<string, string>): string {
     { header: 'PRI', value: (job) => job.priority },
     { header: 'ATTEMPTS', value: (job) => `${job.attempts}/${job.maxAttempts}`, align: 'right' },
     { header: 'KEY', value: (job) => truncate(job.key ?? '-', 32) },
-    { header: 'BATCH', value: (job) => (job.batchId === null ? '-' : (names.get(job.batchId) ?? job.batchId)) },
+    {
+      header: 'BATCH',
+      value: (job) => (job.batchId === null ? '-' : (names.get(job.batchId) ?? job.batchId)),
+    },
     { header: 'CREATED', value: (job) => formatTime(job.createdAt) },
     { header: 'PROGRESS', value: (job) => truncate(formatProgress(job.progress), 40) },
   ]);

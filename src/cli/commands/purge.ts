@@ -13,15 +13,26 @@ export function registerPurge(program: Command): void {
   program
     .command('purge')
     .description('delete finished jobs (completed, failed, cancelled) and their attempt history')
-    .option('--older-than <duration>', 'only jobs that finished longer ago than this, e.g. 7d (required)')
+    .option(
+      '--older-than <duration>',
+      'only jobs that finished longer ago than this, e.g. 7d (required)',
+    )
     .option('--status <status>', 'only this finished status: completed, failed or cancelled')
     .action(async (flags: { olderThan?: string; status?: string }, command: Command) => {
-      if (flags.olderThan === undefined) throw new UsageError('purge needs --older-than <duration>, e.g. --older-than 7d (0s purges every finished job)');
+      if (flags.olderThan === undefined)
+        throw new UsageError(
+          'purge needs --older-than <duration>, e.g. --older-than 7d (0s purges every finished job)',
+        );
       const olderThan = parseDurationArg(flags.olderThan, '--older-than');
-      const status = flags.status === undefined ? undefined : parseStatusArg(flags.status, '--status', TERMINAL_STATUSES);
+      const status =
+        flags.status === undefined
+          ? undefined
+          : parseStatusArg(flags.status, '--status', TERMINAL_STATUSES);
       await withQueue(command, async (queue) => {
         const count = await queue.purge({ olderThan, ...(status ? { status } : {}) });
-        print(`purged ${count} ${status ?? 'finished'} job${count === 1 ? '' : 's'} older than ${formatDuration(olderThan)}`);
+        print(
+          `purged ${count} ${status ?? 'finished'} job${count === 1 ? '' : 's'} older than ${formatDuration(olderThan)}`,
+        );
       });
     });
 }

@@ -24,8 +24,10 @@ export function registerRetry(program: Command): void {
     .option('--queue <queue>', 'with --failed: only this queue')
     .option('--batch <batch>', 'with --failed: only this batch (name or id)')
     .action(async (idArg: string | undefined, flags: RetryFlags, command: Command) => {
-      if (idArg !== undefined && flags.failed) throw new UsageError('give a job <id> or --failed, not both');
-      if (idArg === undefined && !flags.failed) throw new UsageError('give a job <id>, or --failed to retry every failed job');
+      if (idArg !== undefined && flags.failed)
+        throw new UsageError('give a job <id> or --failed, not both');
+      if (idArg === undefined && !flags.failed)
+        throw new UsageError('give a job <id>, or --failed to retry every failed job');
       if (idArg !== undefined && (flags.queue !== undefined || flags.batch !== undefined)) {
         throw new UsageError('--queue and --batch only apply with --failed');
       }
@@ -34,7 +36,11 @@ export function registerRetry(program: Command): void {
         await withQueue(command, async (queue) => {
           if (!(await queue.get(id))) throw new NotFoundError(new JobNotFoundError(id).message);
           const { job, retried, reason } = await queue.retry(id);
-          print(retried ? `retried job ${job.id}: it is ${job.status} again` : `job ${job.id} not retried: ${reason}`);
+          print(
+            retried
+              ? `retried job ${job.id}: it is ${job.status} again`
+              : `job ${job.id} not retried: ${reason}`,
+          );
         });
         return;
       }
@@ -45,13 +51,17 @@ export function registerRetry(program: Command): void {
       await withQueue(command, async (queue) => {
         let retried = 0;
         let skipped = 0;
-        const scopes = filter.queue !== undefined || filter.batch !== undefined ? [filter] : Object.keys((await queue.stats()).queues).map((name) => ({ queue: name }));
+        const scopes =
+          filter.queue !== undefined || filter.batch !== undefined
+            ? [filter]
+            : Object.keys((await queue.stats()).queues).map((name) => ({ queue: name }));
         for (const scope of scopes) {
           const outcome = await queue.retryFailed(scope);
           retried += outcome.retried;
           skipped += outcome.skipped;
         }
-        const extra = skipped > 0 ? ` (${skipped} skipped: another active job has the same key)` : '';
+        const extra =
+          skipped > 0 ? ` (${skipped} skipped: another active job has the same key)` : '';
         print(`retried ${retried} failed job${retried === 1 ? '' : 's'}${extra}`);
       });
     });

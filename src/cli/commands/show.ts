@@ -31,7 +31,10 @@ export function registerShow(program: Command): void {
 function showText(job: Job, attempts: Attempt[], batch: string | null): string {
   const fields: Array<[string, string]> = [
     ['queue', job.queue],
-    ['status', job.status + (job.cancelRequested && job.status === 'running' ? ' (cancel requested)' : '')],
+    [
+      'status',
+      job.status + (job.cancelRequested && job.status === 'running' ? ' (cancel requested)' : ''),
+    ],
     ['key', job.key ?? '-'],
     ['batch', job.batchId === null ? '-' : `${batch ?? '?'} (#${job.batchId})`],
     ['priority', String(job.priority)],
@@ -44,9 +47,13 @@ function showText(job: Job, attempts: Attempt[], batch: string | null): string {
     ['updated', formatTime(job.updatedAt)],
     ['progress', formatProgress(job.progress)],
   ];
-  if (job.workerId) fields.push(['worker', `${job.workerId} (lease until ${formatTime(job.leaseExpiresAt)})`]);
+  if (job.workerId)
+    fields.push(['worker', `${job.workerId} (lease until ${formatTime(job.leaseExpiresAt)})`]);
   if (job.lastError) fields.push(['last error', job.lastError]);
-  const lines = [`job ${job.id}`, ...fields.map(([name, value]) => `  ${`${name}:`.padEnd(12)}${value}`)];
+  const lines = [
+    `job ${job.id}`,
+    ...fields.map(([name, value]) => `  ${`${name}:`.padEnd(12)}${value}`),
+  ];
   lines.push('payload:', indent(JSON.stringify(job.payload, null, 2)));
   lines.push('result:', indent(job.result === null ? '-' : JSON.stringify(job.result, null, 2)));
   lines.push('attempt history:');
@@ -57,7 +64,11 @@ function showText(job: Job, attempts: Attempt[], batch: string | null): string {
         table(attempts, [
           { header: '#', value: (a) => a.attempt },
           { header: 'STARTED', value: (a) => formatTime(a.startedAt) },
-          { header: 'TOOK', value: (a) => (a.finishedAt ? formatDuration(a.finishedAt.getTime() - a.startedAt.getTime()) : '-') },
+          {
+            header: 'TOOK',
+            value: (a) =>
+              a.finishedAt ? formatDuration(a.finishedAt.getTime() - a.startedAt.getTime()) : '-',
+          },
           { header: 'OUTCOME', value: (a) => a.outcome },
           { header: 'WORKER', value: (a) => a.workerId },
           { header: 'ERROR', value: (a) => a.error ?? '' },

@@ -69,10 +69,15 @@ export function statusText(stats: Stats): string {
         { header: 'CANCELLED', value: (batch) => batch.counts.cancelled },
         {
           header: 'RATE',
-          value: (batch) => (batch.ratePerSecond === null ? '-' : `${batch.ratePerSecond.toFixed(1)}/s`),
+          value: (batch) =>
+            batch.ratePerSecond === null ? '-' : `${batch.ratePerSecond.toFixed(1)}/s`,
           align: 'right',
         },
-        { header: 'ETA', value: (batch) => (batch.etaMs === null ? '-' : batch.etaMs === 0 ? 'done' : formatDuration(batch.etaMs)) },
+        {
+          header: 'ETA',
+          value: (batch) =>
+            batch.etaMs === null ? '-' : batch.etaMs === 0 ? 'done' : formatDuration(batch.etaMs),
+        },
       ]),
     );
   }

@@ -32,40 +32,75 @@ export function registerWork(program: Command): void {
     .command('work')
     .description('run the jobs of one or more queues with a handler module')
     .argument('<queue...>', 'queues to take jobs from')
-    .option('--handler <module>', 'module (.js, .mjs or .ts) whose default export handles a job (required)')
+    .option(
+      '--handler <module>',
+      'module (.js, .mjs or .ts) whose default export handles a job (required)',
+    )
     .option('--concurrency <n>', 'jobs run at once (default: 10)')
     .option('--lease <duration>', 'lease of a claimed job, renewed while it runs (default: 30s)')
     .option('--backoff-min <duration>', 'first retry delay (default: 1s)')
     .option('--backoff-max <duration>', 'longest retry delay (default: 5m)')
-    .option('--shutdown-grace <duration>', 'on SIGINT/SIGTERM, time running jobs get to finish before they are handed back (default: 10s)')
-    .option('--poll-interval <duration>', 'how often an idle worker looks for due jobs when nothing woke it (default: 1s)')
+    .option(
+      '--shutdown-grace <duration>',
+      'on SIGINT/SIGTERM, time running jobs get to finish before they are handed back (default: 10s)',
+    )
+    .option(
+      '--poll-interval <duration>',
+      'how often an idle worker looks for due jobs when nothing woke it (default: 1s)',
+    )
     .option('--exit-when-empty', 'exit 0 once the queues hold no pending, running or retrying job')
     .option('--quiet', 'no line per finished job')
     .option('--metrics-port <n>', 'serve Prometheus metrics at http://<metrics-host>:<n>/metrics')
     .option('--metrics-host <address>', 'address for --metrics-port (default: 127.0.0.1)')
     .action(async (queueArgs: string[], flags: WorkFlags, command: Command) => {
       const queues = queueArgs.map((name) => parseNameArg(name, '<queue>'));
-      if (flags.handler === undefined) throw new UsageError('work needs --handler <module>, e.g. --handler ./handler.js');
-      const concurrency = flags.concurrency === undefined ? undefined : parseIntegerArg(flags.concurrency, '--concurrency', 1, 10_000);
-      const lease = flags.lease === undefined ? undefined : parseDurationArg(flags.lease, '--lease');
-      if (lease !== undefined && lease < 100) throw new UsageError(`--lease must be at least 100ms, got ${JSON.stringify(flags.lease)}`);
-      const min = flags.backoffMin === undefined ? undefined : parseDurationArg(flags.backoffMin, '--backoff-min');
-      const max = flags.backoffMax === undefined ? undefined : parseDurationArg(flags.backoffMax, '--backoff-max');
+      if (flags.handler === undefined)
+        throw new UsageError('work needs --handler <module>, e.g. --handler ./handler.js');
+      const concurrency =
+        flags.concurrency === undefined
+          ? undefined
+          : parseIntegerArg(flags.concurrency, '--concurrency', 1, 10_000);
+      const lease =
+        flags.lease === undefined ? undefined : parseDurationArg(flags.lease, '--lease');
+      if (lease !== undefined && lease < 100)
+        throw new UsageError(`--lease must be at least 100ms, got ${JSON.stringify(flags.lease)}`);
+      const min =
+        flags.backoffMin === undefined
+          ? undefined
+          : parseDurationArg(flags.backoffMin, '--backoff-min');
+      const max =
+        flags.backoffMax === undefined
+          ? undefined
+          : parseDurationArg(flags.backoffMax, '--backoff-max');
       if (min !== undefined && max !== undefined && max < min) {
-        throw new UsageError(`--backoff-max (${flags.backoffMax}) must be at least --backoff-min (${flags.backoffMin})`);
+        throw new UsageError(
+          `--backoff-max (${flags.backoffMax}) must be at least --backoff-min (${flags.backoffMin})`,
+        );
       }
       const shutdownGrace =
-        flags.shutdownGrace === undefined ? undefined : parseDurationArg(flags.shutdownGrace, '--shutdown-grace');
-      const pollInterval = flags.pollInterval === undefined ? undefined : parseDurationArg(flags.pollInterval, '--poll-interval');
-      if (pollInterval !== undefined && pollInterval < 1) throw new UsageError('--poll-interval must be at least 1ms');
-      const metricsPort = flags.metricsPort === undefined ? undefined : parseIntegerArg(flags.metricsPort, '--metrics-port', 0, 65_535);
+        flags.shutdownGrace === undefined
+          ? undefined
+          : parseDurationArg(flags.shutdownGrace, '--shutdown-grace');
+      const pollInterval =
+        flags.pollInterval === undefined
+          ? undefined
+          : parseDurationArg(flags.pollInterval, '--poll-interval');
+      if (pollInterval !== undefined && pollInterval < 1)
+        throw new UsageError('--poll-interval must be at least 1ms');
+      const metricsPort =
+        flags.metricsPort === undefined
+          ? undefined
+          : parseIntegerArg(flags.metricsPort, '--metrics-port', 0, 65_535);
       const handler = await loadHandler(flags.handler);
       await withQueue(command, async (queue) => {
         // Started before the worker, so the metrics see its first jobs' events.
         const metrics =
           metricsPort === undefined
             ? null
-            : await startMetricsServer(queue, { port: metricsPort, host: flags.metricsHost ?? '127.0.0.1' });
+            : await startMetricsServer(queue, {
+                port: metricsPort,
+                host: flags.metricsHost ?? '127.0.0.1',
+              });
         if (metrics) note(`holdfast: metrics at ${metrics.url}`);
         const quiet = flags.quiet === true;
         if (!quiet) reportJobs(queue);
@@ -81,7 +116,9 @@ export function registerWork(program: Command): void {
         });
         if (!quiet) {
           const until = flags.exitWhenEmpty ? 'until they are empty' : 'until Ctrl-C';
-          note(`holdfast: working on ${queues.join(', ')} (concurrency ${executor.concurrency}) ${until}`);
+          note(
+            `holdfast: working on ${queues.join(', ')} (concurrency ${executor.concurrency}) ${until}`,
+          );
         }
         await executor.done.finally(() => metrics?.close());
       });
@@ -91,8 +128,12 @@ export function registerWork(program: Command): void {
 /** One line per finished (or retrying) job, from the queue's events. */
 export function reportJobs(queue: JobQueue): void {
   const name = (job: Job) => `#${job.id} ${job.queue}${job.key ? ` ${job.key}` : ''}`;
-  queue.on('completed', (job, _result, durationMs) => print(`completed  ${name(job)} in ${formatDuration(durationMs)}`));
-  queue.on('failed', (job, error) => print(`failed     ${name(job)} after attempt ${job.attempts}: ${oneLine(error.message)}`));
+  queue.on('completed', (job, _result, durationMs) =>
+    print(`completed  ${name(job)} in ${formatDuration(durationMs)}`),
+  );
+  queue.on('failed', (job, error) =>
+    print(`failed     ${name(job)} after attempt ${job.attempts}: ${oneLine(error.message)}`),
+  );
   queue.on('retrying', (job, error, runAt) =>
     print(
       `retrying   ${name(job)} attempt ${job.attempts} of ${job.maxAttempts} failed: ${oneLine(error.message)}; next in ${formatDuration(Math.max(0, runAt.getTime() - Date.now()))}`,
@@ -108,7 +149,9 @@ function oneLine(text: string): string {
 /** Handler logs and background warnings on stderr; --quiet keeps only warnings and errors. */
 function stderrLogger(quiet: boolean): JobLogger {
   const write = (level: string, message: string, fields?: Record<string, unknown>) =>
-    note(`${level} ${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ''}`);
+    note(
+      `${level} ${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ''}`,
+    );
   return {
     info: (message, fields) => {
       if (!quiet) write('info', message, fields);
