@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { expectOneLineError, sandbox } from './cli.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { expectOneLineError, holdfast, sandbox } from './cli.js';
 
 describe('holdfast enqueue', () => {
   it('prints the new job id, and says when an existing job was returned for its key', async () => {
@@ -75,5 +77,23 @@ describe('holdfast enqueue', () => {
       expectOneLineError(await s.run('enqueue', 'email', ...args), 2, pattern);
     expectOneLineError(await s.run('enqueue'), 2, /missing required argument 'queue'/);
     expect(await s.counts()).toMatchObject({ all: 1, pending: 1 });
+  });
+
+  it('uses HOLDFAST_DB when --db is not given, else ./.holdfast/queue.db in the working directory', async () => {
+    const s = sandbox();
+    const env: NodeJS.ProcessEnv = { ...process.env, HOLDFAST_DB: s.db };
+    expect(await holdfast(['enqueue', 'from-env'], { cwd: s.dir, env })).toMatchObject({
+      code: 0,
+      stdout: '1\n',
+    });
+    expect(await s.counts()).toMatchObject({ all: 1 });
+    delete env.HOLDFAST_DB;
+    expect(await holdfast(['enqueue', 'default'], { cwd: s.dir, env })).toMatchObject({
+      code: 0,
+      stdout: '1\n',
+    });
+    expect(existsSync(join(s.dir, '.holdfast', 'queue.db'))).toBe(true);
+    const status = await holdfast(['status', '--json'], { cwd: s.dir, env });
+    expect(Object.keys(JSON.parse(status.stdout).queues)).toEqual(['default']);
   });
 });
