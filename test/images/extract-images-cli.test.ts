@@ -202,6 +202,30 @@ describe('holdfast extract-images', () => {
     expect(JSON.parse(status.stdout).queues).toEqual({});
   });
 
+  it('exits 1 and lists each failed property with its reasons', async () => {
+    const box = sandbox();
+    const server = await startServer({ '/ok.png': send(png(1), 'image/png') });
+    writeFileSync(
+      join(box.dir, 'homes.csv'),
+      `address,url\n1 Good St,${server.url('/ok.png')}\n2 Gone St,${server.url('/gone.jpg')} missing.png\n`,
+    );
+    const result = await box.run(
+      'extract-images',
+      '--csv',
+      'homes.csv',
+      '--out',
+      'out',
+      '--allow-private-hosts',
+      '--no-progress',
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('1 of 2 properties completed, 1 failed');
+    expect(result.stdout).toMatch(
+      /failed:\n {2}2 Gone St: every source failed: \S*\/gone\.jpg: HTTP 404 from \S*; missing\.png: file not found: /,
+    );
+    expect(result.stdout).toContain('holdfast retry --failed --batch "homes"');
+  });
+
   it('survives SIGKILL mid-run: the re-run completes every property, with no partial or duplicate files', async () => {
     const box = sandbox();
     const server = await startServer();
