@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JobQueue } from '../client.js';
-import { ValidationError } from '../errors.js';
+import { HoldfastError, ValidationError } from '../errors.js';
 import { assertInteger } from '../options.js';
 import { createDashboardHandler, type DashboardHandler, type DashboardOptions } from './handler.js';
 import { isLoopback } from './security.js';
@@ -50,9 +50,20 @@ export async function startDashboard(
   const handler = createDashboardHandler(queue, { ...options, boundHost: host });
   const server = createServer((req, res) => handler(req, res));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: NodeJS.ErrnoException) => {
+      handler.close();
+      const where = `${host}:${port}`;
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new HoldfastError(`Port ${port} on ${host} is already in use; pick another with --port`),
+        );
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') {
+        reject(new HoldfastError(`Cannot listen on ${where}: this machine has no such address`));
+      } else reject(error);
+    };
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JobQueue } from '../client.js';
+import { HoldfastError } from '../errors.js';
 import { assertInteger } from '../options.js';
 import { createMetrics, type HoldfastMetrics, type MetricsOptions } from './metrics.js';
 
@@ -56,9 +57,19 @@ export async function startMetricsServer(
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: NodeJS.ErrnoException) => {
+      if (!options.metrics) metrics.close();
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new HoldfastError(
+              `Metrics port ${port} on ${host} is already in use; pick another with --metrics-port`,
+            )
+          : error,
+      );
+    };
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertSafeBind } from '../../src/dashboard/server.js';
+import { assertSafeBind, startDashboard } from '../../src/dashboard/server.js';
+import { openTestQueue } from '../helpers/queue.js';
 import {
   HostAllowList,
   hostName,
@@ -87,6 +88,18 @@ describe('security rules', () => {
     expect(() => assertSafeBind('0.0.0.0', 'a-token-here')).not.toThrow();
     for (const host of ['0.0.0.0', '::', '10.0.0.5', 'queue.example.com']) {
       expect(() => assertSafeBind(host, undefined), host).toThrow(/without a token/);
+    }
+  });
+
+  it('says so when the port is taken', async () => {
+    const { queue } = await openTestQueue();
+    const first = await startDashboard(queue, { port: 0 });
+    try {
+      await expect(startDashboard(queue, { port: first.port })).rejects.toThrow(
+        `Port ${first.port} on 127.0.0.1 is already in use; pick another with --port`,
+      );
+    } finally {
+      await first.close();
     }
   });
 });
