@@ -127,7 +127,10 @@ describe('several worker processes on one PostgreSQL schema', () => {
       const finishers = Array.from({ length: 2 }, () =>
         startWorker(db, 'chaos', effects, [...args, '--exit-when-empty'], 10),
       );
-      expect(await Promise.all(finishers.map((worker) => worker.exited))).toEqual([0, 0]);
+      expect(
+        await Promise.all(finishers.map((worker) => worker.exited)),
+        finishers.map((worker) => worker.stderr()).join(''),
+      ).toEqual([0, 0]);
       for (const worker of workers) worker.child.kill('SIGTERM');
       await Promise.all(workers.map((worker) => worker.exited));
 
