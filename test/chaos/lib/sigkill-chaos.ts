@@ -36,6 +36,8 @@ export interface SigkillReport extends Verdict {
   kills: number;
   killedMidJob: number;
   pgRestarts: number;
+  /** Workers that refused to start while PostgreSQL was restarting (restarted like killed ones). */
+  startRefusals: number;
   chaosMs: number;
   totalMs: number;
   unexpectedExits: string[];
@@ -69,6 +71,7 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
     const killedPids = new Set<number>();
     const seen = new WorkingPids(effects);
     let pgRestarts = 0;
+    let startRefusals = 0;
     let restart: Promise<void> | null = null;
     const chaosStart = Date.now();
     const remaining = async () => {
@@ -89,7 +92,10 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
       for (const [index, worker] of pool.entries()) {
         if (alive(worker)) continue;
         const { code, signal } = await worker.exited;
-        if (code !== 0) unexpectedExits.push(`worker exited ${code ?? signal}: ${worker.stderr().slice(-500)}`);
+        // A worker started while PostgreSQL was down refuses to start (exit 1, a clear message),
+        // as a supervisor would see it; it is restarted like a killed one.
+        if (code === 1 && restart && /Cannot open the PostgreSQL store/.test(worker.stderr())) startRefusals++;
+        else if (code !== 0) unexpectedExits.push(`worker exited ${code ?? signal}: ${worker.stderr().slice(-500)}`);
         pool[index] = startWorker(spec);
       }
       let left: number;
@@ -116,15 +122,24 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
     if (restart) await restart;
     log(`chaos over after ${chaosMs} ms, ${kills} kills; draining`);
     // Survivors (and restarted workers) rescue what the last kills left and exit when empty.
+    const drainDeadline = Date.now() + 180_000;
     const results = await Promise.all(
-      pool.map(async (worker) => {
-        const deadline = sleep(180_000).then(() => 'timeout' as const);
-        const outcome = await Promise.race([worker.exited, deadline]);
-        if (outcome === 'timeout') {
-          worker.child.kill('SIGKILL');
-          return `worker ${worker.child.pid} did not exit within 180 s`;
+      pool.map(async (first) => {
+        for (let worker = first; ; worker = startWorker(spec)) {
+          const deadline = sleep(Math.max(0, drainDeadline - Date.now())).then(() => 'timeout' as const);
+          const outcome = await Promise.race([worker.exited, deadline]);
+          if (outcome === 'timeout') {
+            worker.child.kill('SIGKILL');
+            await worker.exited;
+            return `worker ${worker.child.pid} did not exit within 180 s of the end of the chaos`;
+          }
+          if (outcome.code === 0) return null;
+          if (outcome.code === 1 && restart && /Cannot open the PostgreSQL store/.test(worker.stderr())) {
+            startRefusals++;
+            continue;
+          }
+          return `worker exited ${outcome.code ?? outcome.signal}: ${worker.stderr().slice(-500)}`;
         }
-        return outcome.code === 0 ? null : `worker exited ${outcome.code ?? outcome.signal}: ${worker.stderr().slice(-500)}`;
       }),
     );
     unexpectedExits.push(...results.filter((r): r is string => r !== null));
@@ -138,6 +153,7 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
       kills,
       killedMidJob,
       pgRestarts,
+      startRefusals,
       chaosMs,
       totalMs: Date.now() - started,
       unexpectedExits,
