@@ -7,6 +7,7 @@
  * instead of being thrown, so that a caller can report every bad row of a file (and skip them if
  * asked) rather than stop at the first one.
  */
+import { StringDecoder } from 'node:string_decoder';
 
 export interface CsvRow {
   /** 1-based physical line on which the row starts. */
@@ -15,6 +16,9 @@ export interface CsvRow {
   /** Set when the row breaks the format (its fields are then a best effort). */
   error?: string;
 }
+
+/** Longest field kept, in characters: far over the 1 MiB payload cap, far under a 1 GB file. */
+const MAX_FIELD_LENGTH = 16 * 1024 * 1024;
 
 const QUOTE = 34; // "
 const COMMA = 44; // ,
@@ -28,7 +32,11 @@ const LF = 10;
  */
 export async function* parseCsvRows(
   chunks: AsyncIterable<string | Buffer>,
+  options: { maxFieldLength?: number } = {},
 ): AsyncGenerator<CsvRow> {
+  const maxFieldLength = options.maxFieldLength ?? MAX_FIELD_LENGTH;
+  // Buffers may split a multi-byte character; the decoder carries the partial bytes over.
+  const decoder = new StringDecoder('utf8');
   let fields: string[] = [];
   let field = '';
   let inQuotes = false;
@@ -48,6 +56,14 @@ export async function* parseCsvRows(
   let first = true;
   const breaks = new LineBreakCounter();
 
+  /** Adds to the current field, up to the cap: an unclosed quote early in a huge file must not hold the file. */
+  const append = (piece: string): void => {
+    if (field.length + piece.length <= maxFieldLength) field += piece;
+    else if (error === undefined) {
+      error = `a field longer than ${maxFieldLength} characters (an unclosed quote, or not a CSV file?)`;
+    }
+  };
+
   const endRow = (): CsvRow | null => {
     fields.push(field);
     const row: CsvRow | null =
@@ -64,8 +80,8 @@ export async function* parseCsvRows(
   };
 
   for await (const chunk of chunks) {
-    let text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    if (first) {
+    let text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    if (first && text.length > 0) {
       first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
@@ -91,7 +107,7 @@ export async function* parseCsvRows(
         const next = text.indexOf('"', i);
         const end = next === -1 ? length : next;
         const piece = text.slice(i, end);
-        field += piece;
+        append(piece);
         line += breaks.count(piece, next !== -1);
         i = end;
         if (next !== -1) {
@@ -140,7 +156,7 @@ export async function* parseCsvRows(
           if (c === COMMA || c === LF || c === CR || c === QUOTE) break;
           end++;
         }
-        field += text.slice(i, end);
+        append(text.slice(i, end));
         rowStarted = true;
         i = end;
       }

@@ -68,6 +68,33 @@ describe('parseCsvRows', () => {
     expect(result[2]).toEqual({ line: 3, fields: ['ok', '3'] });
   });
 
+  it('decodes UTF-8 split across Buffer chunks, BOM included', async () => {
+    const bytes = Buffer.from('\uFEFFname,emoji\nZoë,"😀, ok"\n', 'utf8');
+    for (const size of [1, 2, 3, 5]) {
+      const out: CsvRow[] = [];
+      async function* pieces() {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      }
+      for await (const row of parseCsvRows(pieces())) out.push(row);
+      expect(out).toEqual([
+        { line: 1, fields: ['name', 'emoji'] },
+        { line: 2, fields: ['Zoë', '😀, ok'] },
+      ]);
+    }
+  });
+
+  it('stops growing a field at the cap and says why, still counting lines', async () => {
+    const out: CsvRow[] = [];
+    const text = 'a\n"' + 'x\n'.repeat(50) + '"\nb\n';
+    for await (const row of parseCsvRows(chunked(text, 8), { maxFieldLength: 20 })) out.push(row);
+    expect(out[1]).toMatchObject({
+      line: 2,
+      error: expect.stringContaining('longer than 20 characters'),
+    });
+    expect(out[1]!.fields[0]!.length).toBeLessThanOrEqual(20);
+    expect(out[2]).toEqual({ line: 53, fields: ['b'] });
+  });
+
   it('reads a last row without a line end, and empty input as no rows', async () => {
     expect(await rows('a,b\n1,2')).toEqual([
       { line: 1, fields: ['a', 'b'] },
