@@ -122,59 +122,6 @@ describe('dashboard in Chromium', () => {
     }
   });
 
-  async function watchBatch(origin: string, gate: ReturnType<typeof gates>): Promise<void> {
-    const page = await openPage();
-    await page.goto(`${origin}/`);
-    await expect(page.locator('h1').innerText()).resolves.toBe('Overview');
-    await waitFor(() => gate.waiting.length === 2, 'two running jobs');
-    await page.waitForFunction(
-      () =>
-        document
-          .querySelector('tr[data-queue="images"] td[data-status="running"]')
-          ?.textContent?.trim() === '2',
-    );
-
-    await page.click('header >> text=Batches');
-    await page.waitForURL(`${origin}/batches`);
-    await screenshot(page, 'batches');
-    await page.click('text=listings.csv');
-    await page.waitForURL(/\/batches\/[^/]+$/);
-    const bar = '#batch-summary [role=progressbar]';
-    expect(await valueNow(page, bar)).toBe(0);
-    await page.evaluate(() => (window.notReloaded = true));
-
-    await gate.release(2);
-    await page.waitForFunction(
-      (selector) => Number(document.querySelector(selector)?.getAttribute('aria-valuenow')) === 2,
-      bar,
-    );
-    const completedWidth = await page.locator(`${bar} rect.completed`).getAttribute('width');
-    expect(completedWidth).toBe('33.33%');
-    await page.waitForFunction(
-      () => document.querySelectorAll('#job-list .badge.running').length === 2,
-    );
-    await screenshot(page, 'batch');
-
-    await gate.release(4);
-    await page.waitForFunction(
-      (selector) => Number(document.querySelector(selector)?.getAttribute('aria-valuenow')) === 6,
-      bar,
-    );
-    expect(await page.locator(`${bar} rect.completed`).getAttribute('width')).toBe('100.00%');
-    expect(await page.evaluate(() => window.notReloaded)).toBe(true);
-    await expect(page.locator('#live-status').innerText()).resolves.toMatch(/live · updated/);
-
-    // Back on the overview, the live chart and counts show the finished batch.
-    await page.click('header >> text=Overview');
-    await page.waitForFunction(
-      () => document.querySelector('svg.chart')?.getAttribute('data-completed') === '6',
-    );
-    await expect(
-      page.locator('tr[data-queue="images"] td[data-status="completed"]').innerText(),
-    ).resolves.toBe('6');
-    await screenshot(page, 'overview');
-  }
-
   it('retries a failed job from its page until it completes, showing each outcome', async () => {
     const { queue, origin } = await openDashboard({ liveIntervalMs: 200 });
     const { job } = await queue.enqueue(
@@ -202,46 +149,6 @@ describe('dashboard in Chromium', () => {
       await worker.stop({ graceMs: 0 });
     }
   });
-
-  async function retryUntilCompleted(origin: string, id: string): Promise<void> {
-    const job = { id };
-    const page = await openPage();
-    await page.goto(`${origin}/jobs/${job.id}`);
-    await expect(page.locator('.job-status .badge').innerText()).resolves.toBe('failed');
-    await expect(page.locator('.attempt-error').first().innerText()).resolves.toBe(
-      'Error: listing page timed out (run 1)',
-    );
-    await screenshot(page, 'job-failed');
-
-    for (let round = 1; round <= 3; round++) {
-      const status = await page.locator('.job-status .badge').innerText();
-      if (status === 'completed') break;
-      expect(status).toBe('failed');
-      await page.click('#retry-job');
-      await page.waitForURL(`${origin}/jobs/${job.id}/retry`);
-      if (round === 1) await screenshot(page, 'confirm-retry');
-      // The submit button does nothing until the box is ticked (required), and nothing changes.
-      await page.click('#confirm-form button[type=submit]');
-      expect(page.url()).toBe(`${origin}/jobs/${job.id}/retry`);
-      await page.check('#confirm-form input[name=confirm]');
-      await page.click('#confirm-form button[type=submit]');
-      await page.waitForURL(`${origin}/jobs/${job.id}`);
-      await expect(page.locator('.flash').innerText()).resolves.toBe(
-        `Job ${job.id} retried: it is pending again.`,
-      );
-      // The live update shows the outcome of the new attempt.
-      await page.waitForFunction(() =>
-        ['failed', 'completed'].includes(
-          (document.querySelector('.job-status .badge')?.textContent ?? '').trim(),
-        ),
-      );
-    }
-    await expect(page.locator('.job-status .badge').innerText()).resolves.toBe('completed');
-    await expect(page.locator('pre.result').innerText()).resolves.toBe('{\n  "images": 5\n}');
-    await expect(page.locator('table.attempts tbody tr').count()).resolves.toBe(3);
-    await expect(page.locator('#retry-job').count()).resolves.toBe(0);
-    await screenshot(page, 'job-completed');
-  }
 
   it('shows a job whose key and error hold HTML and script as text: no dialog, no injected element', async () => {
     const { queue, origin } = await openDashboard({ liveIntervalMs: 200 });
@@ -297,3 +204,98 @@ describe('dashboard in Chromium', () => {
     await screenshot(page, 'job-escaped');
   });
 });
+
+/** Overview → Batches → the batch, whose bar and list move as the test lets jobs finish. */
+async function watchBatch(origin: string, gate: ReturnType<typeof gates>): Promise<void> {
+  const page = await openPage();
+  await page.goto(`${origin}/`);
+  await expect(page.locator('h1').innerText()).resolves.toBe('Overview');
+  await waitFor(() => gate.waiting.length === 2, 'two running jobs');
+  await page.waitForFunction(
+    () =>
+      document
+        .querySelector('tr[data-queue="images"] td[data-status="running"]')
+        ?.textContent?.trim() === '2',
+  );
+
+  await page.click('header >> text=Batches');
+  await page.waitForURL(`${origin}/batches`);
+  await screenshot(page, 'batches');
+  await page.click('text=listings.csv');
+  await page.waitForURL(/\/batches\/[^/]+$/);
+  const bar = '#batch-summary [role=progressbar]';
+  expect(await valueNow(page, bar)).toBe(0);
+  await page.evaluate(() => (window.notReloaded = true));
+
+  await gate.release(2);
+  await page.waitForFunction(
+    (selector) => Number(document.querySelector(selector)?.getAttribute('aria-valuenow')) === 2,
+    bar,
+  );
+  const completedWidth = await page.locator(`${bar} rect.completed`).getAttribute('width');
+  expect(completedWidth).toBe('33.33%');
+  await page.waitForFunction(
+    () => document.querySelectorAll('#job-list .badge.running').length === 2,
+  );
+  await screenshot(page, 'batch');
+
+  await gate.release(4);
+  await page.waitForFunction(
+    (selector) => Number(document.querySelector(selector)?.getAttribute('aria-valuenow')) === 6,
+    bar,
+  );
+  expect(await page.locator(`${bar} rect.completed`).getAttribute('width')).toBe('100.00%');
+  expect(await page.evaluate(() => window.notReloaded)).toBe(true);
+  await expect(page.locator('#live-status').innerText()).resolves.toMatch(/live · updated/);
+
+  // Back on the overview, the live chart and counts show the finished batch.
+  await page.click('header >> text=Overview');
+  await page.waitForFunction(
+    () => document.querySelector('svg.chart')?.getAttribute('data-completed') === '6',
+  );
+  await expect(
+    page.locator('tr[data-queue="images"] td[data-status="completed"]').innerText(),
+  ).resolves.toBe('6');
+  await screenshot(page, 'overview');
+}
+
+/** Retry → confirm → flash → live status, until the job completes. */
+async function retryUntilCompleted(origin: string, id: string): Promise<void> {
+  const job = { id };
+  const page = await openPage();
+  await page.goto(`${origin}/jobs/${job.id}`);
+  await expect(page.locator('.job-status .badge').innerText()).resolves.toBe('failed');
+  await expect(page.locator('.attempt-error').first().innerText()).resolves.toBe(
+    'Error: listing page timed out (run 1)',
+  );
+  await screenshot(page, 'job-failed');
+
+  for (let round = 1; round <= 3; round++) {
+    const status = await page.locator('.job-status .badge').innerText();
+    if (status === 'completed') break;
+    expect(status).toBe('failed');
+    await page.click('#retry-job');
+    await page.waitForURL(`${origin}/jobs/${job.id}/retry`);
+    if (round === 1) await screenshot(page, 'confirm-retry');
+    // The submit button does nothing until the box is ticked (required), and nothing changes.
+    await page.click('#confirm-form button[type=submit]');
+    expect(page.url()).toBe(`${origin}/jobs/${job.id}/retry`);
+    await page.check('#confirm-form input[name=confirm]');
+    await page.click('#confirm-form button[type=submit]');
+    await page.waitForURL(`${origin}/jobs/${job.id}`);
+    await expect(page.locator('.flash').innerText()).resolves.toBe(
+      `Job ${job.id} retried: it is pending again.`,
+    );
+    // The live update shows the outcome of the new attempt.
+    await page.waitForFunction(() =>
+      ['failed', 'completed'].includes(
+        (document.querySelector('.job-status .badge')?.textContent ?? '').trim(),
+      ),
+    );
+  }
+  await expect(page.locator('.job-status .badge').innerText()).resolves.toBe('completed');
+  await expect(page.locator('pre.result').innerText()).resolves.toBe('{\n  "images": 5\n}');
+  await expect(page.locator('table.attempts tbody tr').count()).resolves.toBe(3);
+  await expect(page.locator('#retry-job').count()).resolves.toBe(0);
+  await screenshot(page, 'job-completed');
+}
