@@ -335,6 +335,46 @@ describe('holdfast extract-images', () => {
     for (let p = 0; p < 8; p++) expect(server.count(`/img/${p}.png`)).toBeLessThanOrEqual(2);
   });
 
+  it('two processes on the same CSV share the work: each property once, one intact work_items.json', async () => {
+    const box = sandbox();
+    const server = await startServer();
+    const rows = ['address,photo'];
+    for (let p = 0; p < 12; p++) {
+      server.route(
+        `/img/${p}.png`,
+        (req, res) => void setTimeout(() => send(png(p), 'image/png')(req, res), 40),
+      );
+      rows.push(`${p} Shared Ct,${server.url(`/img/${p}.png`)}`);
+    }
+    writeFileSync(join(box.dir, 'homes.csv'), `${rows.join('\n')}\n`);
+    writeFileSync(box.workItems, JSON.stringify({ owner: 'another tool' }));
+    const args = [
+      'extract-images',
+      '--csv',
+      'homes.csv',
+      '--out',
+      'out',
+      '--work-items',
+      box.workItems,
+      '--allow-private-hosts',
+      '--no-progress',
+    ];
+    const [a, b] = await Promise.all([box.run(...args), box.run(...args)]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.stdout + b.stdout).toMatch(
+      /enqueued 0 properties \(12 already there\)|enqueued 12 properties/,
+    );
+    expect(readOutput(box.out)).toHaveLength(12);
+    for (let p = 0; p < 12; p++) expect(server.count(`/img/${p}.png`)).toBe(1);
+    const file = JSON.parse(readFileSync(box.workItems, 'utf8'));
+    expect(file.owner).toBe('another tool');
+    expect(
+      Object.values(file.items).map(
+        (item) => (item as { holdfast: { status: string } }).holdfast.status,
+      ),
+    ).toEqual(Array(12).fill('completed'));
+  });
+
   it('runs enqueued properties with `holdfast work images --handler builtin:extract-images`', async () => {
     const box = sandbox();
     const server = await startServer({
