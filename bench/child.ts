@@ -11,7 +11,7 @@ import * as w from './lib/workloads.js';
 
 const SCALE: Record<string, number> = { 'scale-10k': 10_000, 'scale-100k': 100_000, 'scale-1m': 1_000_000 };
 
-async function run(name: string, workload: Workload, settings: w.Settings): Promise<Partial<Result>> {
+async function run(name: string, workload: Workload, settings: w.Settings): Promise<Partial<Result> | { passes: Array<Partial<Result>> }> {
   const info = systemInfo(name);
   const made = await info.make();
   if (workload === 'floor-tx1' || workload === 'floor-b100') {
@@ -41,7 +41,7 @@ async function run(name: string, workload: Workload, settings: w.Settings): Prom
       case 'procs4':
         return await w.procs(system, settings, name);
       default:
-        if (workload in SCALE) return await w.scale(system, settings, name, SCALE[workload]!);
+        if (workload in SCALE) return { passes: await w.scale(system, settings, name, SCALE[workload]!, settings.passes ?? 1) };
         throw new Error(`unknown workload ${workload}`);
     }
   } finally {

@@ -24,7 +24,10 @@ export type WorkerMessage =
   | { type: 'report'; count: number; firstAt: number; lastAt: number; rssMb: number; peakRssMb: number }
   | { type: 'error'; message: string };
 
-const send = (message: WorkerMessage) => process.send!(message);
+/** Sends to the parent while it listens; after it disconnected there is nobody to tell. */
+const send = (message: WorkerMessage) => {
+  if (process.connected) process.send!(message, undefined, undefined, () => undefined);
+};
 
 async function main(start: WorkerStart): Promise<void> {
   const system = (await systemInfo(start.system).make()) as QueueSystem;

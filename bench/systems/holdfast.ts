@@ -74,6 +74,18 @@ export class HoldfastSystem implements QueueSystem {
     await this.queue.enqueueMany(payloads.map((payload) => ({ queue: QUEUE, payload })));
   }
 
+  /**
+   * On PostgreSQL, enqueueMany inserts one row per round trip (600 jobs/s on the loaded bench
+   * machine) while enqueueStream inserts chunks: the scale workload's million jobs load through it.
+   */
+  async load(payloads: Payload[]): Promise<void> {
+    if (this.#kind === 'sqlite') return this.addBulk(payloads);
+    async function* items() {
+      for (const payload of payloads) yield { queue: QUEUE, payload };
+    }
+    await this.queue.enqueueStream(items());
+  }
+
   async work({ concurrency, handler, onCompleted }: WorkOptions): Promise<Running> {
     this.queue.on('completed', onCompleted);
     const executor = this.queue.work<Payload>(QUEUE, (job) => handler(job.payload), { concurrency });
