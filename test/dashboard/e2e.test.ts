@@ -261,9 +261,8 @@ async function watchBatch(origin: string, gate: ReturnType<typeof gates>): Promi
 
 /** Retry → confirm → flash → live status, until the job completes. */
 async function retryUntilCompleted(origin: string, id: string): Promise<void> {
-  const job = { id };
   const page = await openPage();
-  await page.goto(`${origin}/jobs/${job.id}`);
+  await page.goto(`${origin}/jobs/${id}`);
   await expect(page.locator('.job-status .badge').innerText()).resolves.toBe('failed');
   await expect(page.locator('.attempt-error').first().innerText()).resolves.toBe(
     'Error: listing page timed out (run 1)',
@@ -275,16 +274,16 @@ async function retryUntilCompleted(origin: string, id: string): Promise<void> {
     if (status === 'completed') break;
     expect(status).toBe('failed');
     await page.click('#retry-job');
-    await page.waitForURL(`${origin}/jobs/${job.id}/retry`);
+    await page.waitForURL(`${origin}/jobs/${id}/retry`);
     if (round === 1) await screenshot(page, 'confirm-retry');
     // The submit button does nothing until the box is ticked (required), and nothing changes.
     await page.click('#confirm-form button[type=submit]');
-    expect(page.url()).toBe(`${origin}/jobs/${job.id}/retry`);
+    expect(page.url()).toBe(`${origin}/jobs/${id}/retry`);
     await page.check('#confirm-form input[name=confirm]');
     await page.click('#confirm-form button[type=submit]');
-    await page.waitForURL(`${origin}/jobs/${job.id}`);
+    await page.waitForURL(`${origin}/jobs/${id}`);
     await expect(page.locator('.flash').innerText()).resolves.toBe(
-      `Job ${job.id} retried: it is pending again.`,
+      `Job ${id} retried: it is pending again.`,
     );
     // The live update shows the outcome of the new attempt.
     await page.waitForFunction(() =>
