@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/client.js';
 import { StoreError, ValidationError } from '../../src/errors.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { Listener } from '../../src/store/postgres/listener.js';
 import { LATEST_VERSION } from '../../src/store/postgres/migrations.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -284,5 +285,20 @@ describe('PostgreSQL store', () => {
     // Nothing of the stream was kept, and the store works on with a fresh connection.
     expect(await store.listJobs({ limit: 10 })).toEqual([]);
     expect((await store.enqueue({ jobs: [newJob({ key: 'c' })] }))[0]!.existing).toBe(false);
+  });
+
+  it('subscribes even while PostgreSQL is unreachable, logging it and retrying LISTEN in the background', async () => {
+    const logged: string[] = [];
+    const url = new URL(TEST_PG);
+    url.port = '1'; // nothing listens on port 1
+    const listener = new Listener({
+      connectionString: url.toString(),
+      channel: 'holdfast_unreachable',
+      log: (line) => logged.push(line),
+      readyQueues: async () => [],
+    });
+    const unsubscribe = await listener.subscribe(() => undefined);
+    expect(logged.join('\n')).toMatch(/LISTEN holdfast_unreachable: .*retrying with backoff/);
+    await unsubscribe();
   });
 });

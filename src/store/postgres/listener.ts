@@ -37,11 +37,16 @@ export class Listener {
     this.#readyQueues = options.readyQueues;
   }
 
-  /** Resolves once LISTEN is in place (the first time), so no enqueue after it is missed. */
+  /**
+   * Resolves once LISTEN is in place, so no enqueue after it is missed; or, when PostgreSQL cannot
+   * be reached, once that is logged: LISTEN is then retried in the background (the worker's
+   * polling covers the gap, and every ready queue is reported when it succeeds).
+   */
   async subscribe(callback: Callback): Promise<() => Promise<void>> {
     this.#subscribers.add(callback);
     this.#stopped = false;
-    if (!this.#client) {
+    // A reconnect already scheduled will serve this subscriber too.
+    if (!this.#client && !this.#timer) {
       this.#connecting ??= this.#connect(false).finally(() => (this.#connecting = null));
       await this.#connecting;
     }
@@ -87,8 +92,9 @@ export class Listener {
     } catch (error) {
       client.removeAllListeners('end');
       await client.end().catch(() => undefined);
-      if (!reconnecting) throw error;
-      this.#schedule(error as Error);
+      if (!reconnecting)
+        this.#log(`LISTEN ${this.#channel}: ${(error as Error).message}; retrying with backoff`);
+      this.#schedule();
       return;
     }
     if (this.#stopped) {
@@ -113,10 +119,10 @@ export class Listener {
     this.#log(
       `LISTEN ${this.#channel}: connection lost (${error.message}); reconnecting with backoff`,
     );
-    this.#schedule(error);
+    this.#schedule();
   }
 
-  #schedule(error: Error): void {
+  #schedule(): void {
     if (this.#stopped || this.#timer) return;
     const delay = this.#delay;
     this.#delay = Math.min(MAX_DELAY_MS, this.#delay * 2);
@@ -125,6 +131,5 @@ export class Listener {
       void this.#connect(true);
     }, delay);
     this.#timer.unref?.();
-    void error;
   }
 }
