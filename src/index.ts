@@ -1,5 +1,11 @@
 // The public API of holdfast: re-exports only.
-export { JobQueue, type OpenOptions, type EnqueueOptions, type EnqueueItem, type ListOptions } from './client.js';
+export {
+  JobQueue,
+  type OpenOptions,
+  type EnqueueOptions,
+  type EnqueueItem,
+  type ListOptions,
+} from './client.js';
 export { JobExecutor, type WorkOptions } from './worker/job-executor.js';
 export {
   HoldfastError,
