@@ -41,11 +41,44 @@ export async function openCsv(
 /** Opens a file as a stream of CSV records. Read errors (no such file) surface on first use. */
 export function openCsvFile(path: string): Promise<CsvTable> {
   // 64 KiB reads: big enough that a 1,000,000-row file costs few reads, small enough to stay flat in memory.
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 64 * 1024 });
-  return openCsv(stream, path).catch((error: unknown) => {
+  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
+  return openCsv(strictUtf8(stream, path), path).catch((error: unknown) => {
     stream.destroy();
     throw error;
   });
+}
+
+/**
+ * Decodes UTF-8 strictly. A lenient decoder turns invalid bytes (a file saved as Latin-1 or
+ * Windows-1252) into U+FFFD, and the jobs would silently carry altered addresses; instead the
+ * whole file is refused, before its import commits, naming the line. The BOM is passed on for
+ * the parser to drop.
+ */
+async function* strictUtf8(chunks: AsyncIterable<Buffer>, path: string): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let line = 1;
+  const refuse = (): never => {
+    throw new CsvFileError(
+      `${path} is not valid UTF-8 (an invalid byte sequence on or after line ${line}); save the file as UTF-8 and try again`,
+    );
+  };
+  for await (const chunk of chunks) {
+    let text = '';
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch {
+      refuse();
+    }
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) line++;
+    yield text;
+  }
+  let rest = '';
+  try {
+    rest = decoder.decode();
+  } catch {
+    refuse();
+  }
+  if (rest) yield rest;
 }
 
 function checkHeader(row: CsvRow, what: string): string[] {
