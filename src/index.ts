@@ -47,3 +47,12 @@ export type {
   Stats,
   StatusCounts,
 } from './types.js';
+export {
+  createDashboardHandler,
+  startDashboard,
+  type DashboardHandler,
+  type DashboardOptions,
+  type DashboardServer,
+  type DashboardServerOptions,
+} from './dashboard/index.js';
+export { createMetrics, startMetricsServer, type HoldfastMetrics, type MetricsOptions } from './metrics/index.js';
