@@ -55,7 +55,12 @@ function configure(command: Command): void {
   command.exitOverride();
   command.configureOutput({
     outputError: (text, write) => {
-      const message = text.trim().replace(/^error: /, '');
+      const message = text
+        .trim()
+        .replace(/^error: /, '')
+        // Commander puts its suggestion on a second line; the contract is one line.
+        .replace(/\s*\n\s*\(Did you mean (.*)\?\)$/, '; did you mean $1?')
+        .replace(/\s*\n\s*/g, ' ');
       const hint =
         command.name() === 'holdfast' ? 'holdfast --help' : `holdfast ${command.name()} --help`;
       write(`holdfast: ${message} (see ${hint})\n`);

@@ -72,6 +72,10 @@ describe('holdfast enqueue', () => {
       [['--max-attempts', '0'], /--max-attempts must be a whole number from 1 to 1000, got "0"/],
       [['--key-column', 'id'], /--key-column and --skip-invalid only apply with --csv/],
       [['--bogus'], /unknown option '--bogus' \(see holdfast enqueue --help\)/],
+      [
+        ['--delya', '5s'],
+        /^holdfast: unknown option '--delya'; did you mean --delay\? \(see holdfast enqueue --help\)$/,
+      ],
     ];
     for (const [args, pattern] of cases)
       expectOneLineError(await s.run('enqueue', 'email', ...args), 2, pattern);
