@@ -20,7 +20,11 @@ export function holdfast(
 ): Promise<RunResult> {
   if (cliPath === CLI) return runCli(args, options);
   return new Promise((resolve, reject) => {
-    const child = spawnTracked(process.execPath, [cliPath, ...args], options);
+    const child = spawnTracked(process.execPath, [cliPath, ...args], {
+      ...options,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (options.input !== undefined) child.stdin!.end(options.input);
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -83,6 +83,35 @@ describe('holdfast enqueue', () => {
     expect(await s.counts()).toMatchObject({ all: 1, pending: 1 });
   });
 
+  it('reads --payload - from stdin, so a payload may exceed the command-line limit (and the size cap refuses it)', async () => {
+    const s = sandbox();
+    const big = { text: 'x'.repeat(200_000) };
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    const ok = await holdfast(['--db', s.db, 'enqueue', 'big', '--payload', '-'], {
+      cwd: s.dir,
+      env,
+      input: JSON.stringify(big),
+    });
+    expect(ok).toMatchObject({ code: 0, stdout: '1\n' });
+    expect(JSON.parse(await s.ok('show', '1', '--json')).job.payload).toEqual(big);
+    const huge = await holdfast(['--db', s.db, 'enqueue', 'big', '--payload', '-'], {
+      cwd: s.dir,
+      env,
+      input: JSON.stringify({ text: 'x'.repeat(1_100_000) }),
+    });
+    expectOneLineError(huge, 2, /payload is \d+ bytes of JSON, over the limit of 1048576/);
+    expectOneLineError(
+      await holdfast(['--db', s.db, 'enqueue', 'big', '--payload', '-'], {
+        cwd: s.dir,
+        env,
+        input: '{"a":',
+      }),
+      2,
+      /--payload is not valid JSON: error at position 5 \(at the end\)/,
+    );
+    expect(await s.counts()).toMatchObject({ all: 1 });
+  });
+
   it('uses HOLDFAST_DB when --db is not given, else ./.holdfast/queue.db in the working directory', async () => {
     const s = sandbox();
     const env: NodeJS.ProcessEnv = { ...process.env, HOLDFAST_DB: s.db };

@@ -29,7 +29,7 @@ export function registerEnqueue(program: Command): void {
     .command('enqueue')
     .description('add a job (prints its id), or one job per row of a CSV file')
     .argument('<queue>', 'queue name')
-    .option('--payload <json>', 'job payload as JSON (default: {})')
+    .option('--payload <json>', 'job payload as JSON, or - to read it from stdin (default: {})')
     .option(
       '--key <key>',
       'idempotency key: while a job with this key is active, it is returned instead',
@@ -53,7 +53,10 @@ export function registerEnqueue(program: Command): void {
         if (flags.keyColumn !== undefined || flags.skipInvalid) {
           throw new UsageError('--key-column and --skip-invalid only apply with --csv <file>');
         }
-        const payload = flags.payload === undefined ? {} : parseJsonArg(flags.payload, '--payload');
+        const payload =
+          flags.payload === undefined
+            ? {}
+            : parseJsonArg(flags.payload === '-' ? await readStdin() : flags.payload, '--payload');
         await withQueue(command, async (jobs) => {
           const { job, existing } = await jobs.enqueue(queue, payload, options);
           if (flags.json) printJson({ id: job.id, existing, status: job.status });
@@ -106,4 +109,12 @@ function jobOptions(flags: EnqueueFlags): EnqueueOptions {
   }
   if (flags.batch !== undefined) options.batch = parseNameArg(flags.batch, '--batch');
   return options;
+}
+
+/** `--payload -`: payloads too large for a command line (Linux caps one argument at 128 KiB). */
+async function readStdin(): Promise<string> {
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin) text += chunk as string;
+  return text;
 }
