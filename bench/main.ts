@@ -7,6 +7,7 @@
  *
  * Options: --quick, --json, --runs N, --systems a,b, --workloads x,y, --jobs N, --out FILE,
  * --no-write (full mode without RESULTS.md), --profile (node --cpu-prof into bench/profiles/).
+ * BENCH_HOLDFAST_DIST=folder measures another build of holdfast than ../dist (before/after).
  * Progress and the table go to stderr; with --json, stdout carries the JSON object only.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -101,8 +102,9 @@ function ensurePeers(): void {
 
 /** Snapshot of the built library, so a rebuild in the checkout during the run cannot break it. */
 function snapshotDist(): string {
-  const dist = join(ROOT, 'dist');
-  if (!existsSync(join(dist, 'index.js'))) fail('The library is not built: run `npm run build` at the root first');
+  // BENCH_HOLDFAST_DIST: another build of holdfast to measure (a before/after comparison).
+  const dist = process.env.BENCH_HOLDFAST_DIST ?? join(ROOT, 'dist');
+  if (!existsSync(join(dist, 'index.js'))) fail(`The library is not built (no ${dist}/index.js): run \`npm run build\` at the root first`);
   const snapshot = join(BENCH, '.dist');
   rmSync(snapshot, { recursive: true, force: true });
   cpSync(dist, snapshot, { recursive: true });
