@@ -17,7 +17,10 @@ export function parseDuration(input: string | number, what = 'duration'): number
     if (!Number.isFinite(input) || input < 0) {
       throw new ValidationError(`Expected ${what} to be a duration of 0 or more, got ${input}`);
     }
-    return input;
+    // Whole milliseconds, as the string form gives; 1e300 would reach timers as garbage.
+    const ms = Math.round(input);
+    if (!Number.isSafeInteger(ms)) throw new ValidationError(`Expected ${what} to be a shorter duration, got ${input}`);
+    return ms;
   }
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(input);
   if (!match) {
@@ -56,3 +59,9 @@ export function parseByteSize(input: string | number, what = 'size'): number {
   if (bytes <= 0) throw new ValidationError(`Expected ${what} to be more than 0 bytes, got ${JSON.stringify(input)}`);
   return bytes;
 }
+
+/**
+ * Node's timers hold at most 2^31 - 1 ms (24.8 days); a longer delay fires after 1 ms instead,
+ * with only a warning. Durations that feed a timer directly are checked against this.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;

@@ -23,6 +23,7 @@ import type { ResolvedBackoff } from '../options.js';
 import type { AttemptEnd, ClaimedJob } from '../store/store.js';
 import type { Job, JobContext, JobHandler, JobInfo, JobLogger, JobProgress } from '../types.js';
 import { crashPoint } from '../util/crash-points.js';
+import { MAX_TIMER_MS } from '../util/duration.js';
 import { toJsonText } from '../util/json.js';
 import { withFields } from '../util/logger.js';
 import type { Completer } from './completer.js';
@@ -70,11 +71,9 @@ export class AttemptRun {
   async #run(): Promise<void> {
     const { events, workerId } = this.#settings;
     events.emit('started', snapshot(this.job, 'running'), workerId);
-    const timeout = this.job.timeoutMs
-      ? setTimeout(() => this.abort(new JobTimeoutError(this.job.timeoutMs!)), this.job.timeoutMs)
-      : null;
+    const clearTimer = this.job.timeoutMs ? longTimeout(this.job.timeoutMs, () => this.abort(new JobTimeoutError(this.job.timeoutMs!))) : null;
     const settled = await this.#runHandler();
-    if (timeout) clearTimeout(timeout);
+    clearTimer?.();
     if (this.#progressTimer) clearTimeout(this.#progressTimer);
 
     if (settled.kind === 'aborted' && settled.reason instanceof LeaseLostError) {
@@ -183,6 +182,24 @@ export class AttemptRun {
     this.#progress = null;
     this.#progressWrittenAt = Date.now();
   }
+}
+
+/**
+ * setTimeout for any length: a job timeout over 24.8 days (MAX_TIMER_MS) would otherwise fire
+ * after 1 ms and fail the job at once. Re-arms until the deadline. Returns the cancel function.
+ */
+function longTimeout(ms: number, fire: () => void): () => void {
+  const deadline = Date.now() + ms;
+  let timer: NodeJS.Timeout;
+  const arm = (delay: number) => {
+    timer = setTimeout(() => {
+      const left = deadline - Date.now();
+      if (left > 0) arm(left);
+      else fire();
+    }, Math.min(delay, MAX_TIMER_MS));
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
 }
 
 function jobInfo(job: ClaimedJob): JobInfo {

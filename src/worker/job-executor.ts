@@ -23,6 +23,7 @@ import {
 } from '../options.js';
 import type { ClaimedJob } from '../store/store.js';
 import type { JobHandler, JobLogger } from '../types.js';
+import { MAX_TIMER_MS } from '../util/duration.js';
 import { consoleLogger } from '../util/logger.js';
 import { Completer } from './completer.js';
 import { AttemptRun, type AttemptSettings } from './executor.js';
@@ -107,6 +108,10 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
     this.#pollIntervalMs = resolveDuration(options.pollInterval, 'pollInterval', DEFAULTS.pollIntervalMs);
     if (this.#pollIntervalMs < 1) throw new ValidationError('Expected `pollInterval` to be at least 1ms');
     this.#shutdownGraceMs = resolveDuration(options.shutdownGrace, 'shutdownGrace', DEFAULTS.shutdownGraceMs);
+    // These feed timers directly: past 24.8 days Node fires them after 1 ms (a busy poll loop, no grace at all).
+    for (const [name, ms] of [['pollInterval', this.#pollIntervalMs], ['shutdownGrace', this.#shutdownGraceMs]] as const) {
+      if (ms > MAX_TIMER_MS) throw new ValidationError(`Expected \`${name}\` to be at most 24 days (${MAX_TIMER_MS}ms), got ${ms}ms`);
+    }
     this.#exitWhenEmpty = options.exitWhenEmpty ?? false;
     this.#handleSignals = options.handleSignals ?? false;
     const logger = options.logger ?? consoleLogger;
@@ -119,7 +124,7 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
       events: queue,
       workerId: this.workerId,
       backoff,
-      progressThrottleMs: resolveDuration(options.progressThrottle, 'progressThrottle', DEFAULTS.progressThrottleMs),
+      progressThrottleMs: Math.min(resolveDuration(options.progressThrottle, 'progressThrottle', DEFAULTS.progressThrottleMs), MAX_TIMER_MS),
       maxResultBytes: queue.maxPayloadBytes,
       logger,
     };
