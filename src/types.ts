@@ -28,6 +28,8 @@ export interface Job<P = unknown, R = unknown> {
   /** When the job is (or was) due. */
   runAt: Date;
   batchId: string | null;
+  /** Flow-control key (e.g. the source host): the queue's per-key limits count jobs by it; null when none. */
+  concurrencyKey?: string | null;
   progress: JobProgress | null;
   result: R | null;
   /** Message of the last error, if any attempt failed. */

@@ -41,6 +41,8 @@ export interface NewJob {
   timeoutMs: number | null;
   /** Batch by name; created on first use (its queue is this job's queue). */
   batchName: string | null;
+  /** Flow-control key: per-key concurrency and rate limits of the queue count jobs by it. Absent: null. */
+  concurrencyKey?: string | null;
 }
 
 /** A claimed job with the token that fences every later write of this attempt. */
@@ -151,6 +153,9 @@ export interface StoreRows {
   attempts: Attempt[];
 }
 
+import type { BatchCallback, NewSchedule, QueueConfig, QueueConfigChanges, Schedule } from './flow.js';
+export type { BatchCallback, CatchUp, NewSchedule, QueueConfig, QueueConfigChanges, RateLimit, Schedule } from './flow.js';
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
   /** A short description for messages, e.g. `sqlite:/path/queue.db`. */
@@ -233,6 +238,35 @@ export interface Store {
    * id sequence past the highest id. Returns what was inserted.
    */
   importRows?(rows: StoreRows): Promise<{ batches: number; jobs: number; attempts: number }>;
+
+  // ---- Flow control (issue #8). Optional so other Store implementations keep compiling; both
+  // drivers implement them. Limits live in the store, so every worker obeys the same ones, and
+  // `claim` enforces them (pause, per-key concurrency, rates) inside its own transaction.
+
+  /** Stored settings of every queue that has any (queues never configured have none). */
+  listQueueConfigs?(): Promise<QueueConfig[]>;
+  /** Creates or updates a queue's settings; fields absent from `changes` keep their value. */
+  setQueueConfig?(params: { queue: string; changes: QueueConfigChanges }): Promise<QueueConfig>;
+  /** Jobs running now per concurrency key of a queue (keys with none running are left out). */
+  runningByKey?(params: { queue: string }): Promise<Array<{ key: string; running: number }>>;
+
+  /**
+   * Stores a batch's completion callback (the batch must exist). When every job of the batch is
+   * terminal, the store enqueues ONE job to `callback.queue` in the transaction that made the last
+   * one terminal, payload `{ batch: {id, name}, counts, payload }`. If the batch is already
+   * complete, the job is enqueued now. Returns the follow-up job's id once fired, else null.
+   */
+  setBatchCallback?(params: { batchId: string; callback: BatchCallback }): Promise<{ firedJobId: string | null }>;
+
+  upsertSchedule?(schedule: NewSchedule): Promise<Schedule>;
+  listSchedules?(): Promise<Schedule[]>;
+  removeSchedule?(name: string): Promise<boolean>;
+  /**
+   * Records `tick` as the schedule's last tick and, if `job` is given, enqueues it: both only if
+   * the schedule's last tick is before `tick` (compare-and-set in one transaction), so however
+   * many schedulers race, one wins each tick. Returns the job when this call fired it.
+   */
+  fireSchedule?(params: { name: string; tick: Date; job: NewJob | null }): Promise<{ fired: boolean; job: Job | null }>;
 
   /** Changes whenever another connection commits (capability `changeToken`). */
   changeToken?(): number;

@@ -75,6 +75,38 @@ function migrations(s: string): string[] {
     create index attempts_job on ${s}.attempts (job_id, id);
     create index attempts_started on ${s}.attempts (started_at);
     `,
+    // 2: flow control and scheduling (issue #8).
+    `
+    alter table ${s}.jobs add column concurrency_key text;
+    -- Per-key concurrency counts running jobs per key of one queue inside the claim.
+    create index jobs_running_key on ${s}.jobs (queue, concurrency_key)
+      where status = 'running' and concurrency_key is not null;
+    -- Limits stored with the queue, so every worker obeys the same ones.
+    create table ${s}.queues (
+      name text primary key,
+      paused boolean not null default false,
+      per_key_concurrency integer,
+      rate_limit integer,
+      rate_interval_ms bigint,
+      per_key_rate_limit integer,
+      per_key_rate_interval_ms bigint,
+      updated_at timestamptz not null default now()
+    );
+    -- A batch's completion callback; on_complete_job_id is set (once) when it fires.
+    alter table ${s}.batches add column on_complete_queue text;
+    alter table ${s}.batches add column on_complete_payload text;
+    alter table ${s}.batches add column on_complete_job_id bigint;
+    create table ${s}.schedules (
+      name text primary key,
+      cron text not null,
+      tz text,
+      queue text not null,
+      payload text not null,
+      catch_up text not null check (catch_up in ('none', 'latest')),
+      created_at timestamptz not null default now(),
+      last_tick timestamptz
+    );
+    `,
   ];
 }
 

@@ -30,6 +30,10 @@ import * as claims from './sql/claims.js';
 import { BatchResolver, insertChunk, insertJob, notifyQueues } from './sql/enqueue.js';
 import * as reads from './sql/reads.js';
 import * as transfer from './sql/transfer.js';
+import * as batchCallbacks from './sql/batch-callbacks.js';
+import * as flow from './sql/flow.js';
+import * as schedules from './sql/schedules.js';
+import type { BatchCallback, NewSchedule, QueueConfig, QueueConfigChanges, Schedule } from '../flow.js';
 
 /**
  * The PostgreSQL Store. Each method is one statement or one transaction on a pooled
@@ -141,7 +145,21 @@ export class PostgresStore implements Store {
     leaseMs: number;
   }): Promise<ClaimedJob[]> {
     if (params.limit <= 0 || params.queues.length === 0) return [];
-    return this.#db.run('claim', false, (c) => claims.claimJobs(c, this.#s, params));
+    return this.#db.run('claim', false, async (c) => {
+      // Paused queues are left out; queues with limits are claimed by sql/flow.ts, one
+      // transaction each (see there for why that is exact across processes).
+      const { plain, limited } = await flow.splitQueues(c, this.#s, params.queues);
+      const claimed =
+        plain.length === 0 ? [] : await claims.claimJobs(c, this.#s, { ...params, queues: plain });
+      for (const config of limited) {
+        const limit = params.limit - claimed.length;
+        if (limit <= 0) break;
+        claimed.push(
+          ...(await inTransaction(c, () => flow.claimLimited(c, this.#s, config, { ...params, limit }))),
+        );
+      }
+      return claimed;
+    });
   }
 
   async heartbeat(params: {
@@ -161,7 +179,17 @@ export class PostgresStore implements Store {
 
   async finish(params: { ends: AttemptEnd[] }): Promise<boolean[]> {
     if (params.ends.length === 0) return [];
-    return this.#db.run('finish', true, (c) => claims.finishAttempts(c, this.#s, params.ends));
+    // One transaction: a batch's follow-up job (sql/batch-callbacks.ts) exists if and only if
+    // the end that completed the batch does.
+    return this.#db.transaction('finish', true, async (c) => {
+      const applied = await claims.finishAttempts(c, this.#s, params.ends);
+      const terminal = params.ends
+        .filter((end, index) => applied[index] && ['completed', 'failed', 'cancelled'].includes(end.status))
+        .map((end) => end.jobId);
+      const queues = await batchCallbacks.completeBatches(c, this.#s, terminal);
+      await notifyQueues(c, this.#channel, queues);
+      return applied;
+    });
   }
 
   findExpiredLeases(params: { limit: number }): Promise<ExpiredLease[]> {
@@ -242,6 +270,48 @@ export class PostgresStore implements Store {
   importRows(rows: StoreRows): Promise<{ batches: number; jobs: number; attempts: number }> {
     // Skips what exists, so a retry after a lost reply inserts nothing twice.
     return this.#db.transaction('importRows', true, (c) => transfer.importRows(c, this.#s, rows));
+  }
+
+  // Flow control and schedules (issue #8): sql/flow.ts, sql/batch-callbacks.ts, sql/schedules.ts.
+  listQueueConfigs(): Promise<QueueConfig[]> {
+    return this.#db.run('listQueueConfigs', true, (c) => flow.readConfigs(c, this.#s));
+  }
+
+  setQueueConfig(params: { queue: string; changes: QueueConfigChanges }): Promise<QueueConfig> {
+    return this.#db.transaction('setQueueConfig', true, (c) =>
+      flow.setQueueConfig(c, this.#s, params.queue, params.changes),
+    );
+  }
+
+  runningByKey(params: { queue: string }): Promise<Array<{ key: string; running: number }>> {
+    return this.#db.run('runningByKey', true, (c) => flow.runningByKey(c, this.#s, params.queue));
+  }
+
+  setBatchCallback(params: { batchId: string; callback: BatchCallback }): Promise<{ firedJobId: string | null }> {
+    return this.#db.transaction('setBatchCallback', true, (c) =>
+      batchCallbacks.setBatchCallback(c, this.#s, params.batchId, params.callback),
+    );
+  }
+
+  upsertSchedule(schedule: NewSchedule): Promise<Schedule> {
+    return this.#db.run('upsertSchedule', true, (c) => schedules.upsertSchedule(c, this.#s, schedule));
+  }
+
+  listSchedules(): Promise<Schedule[]> {
+    return this.#db.run('listSchedules', true, (c) => schedules.listSchedules(c, this.#s));
+  }
+
+  removeSchedule(name: string): Promise<boolean> {
+    return this.#db.run('removeSchedule', true, (c) => schedules.removeSchedule(c, this.#s, name));
+  }
+
+  fireSchedule(params: { name: string; tick: Date; job: NewJob | null }): Promise<{ fired: boolean; job: Job | null }> {
+    // Idempotent: a retry after a lost reply loses the compare-and-set and enqueues nothing.
+    return this.#db.transaction('fireSchedule', true, async (c) => {
+      const outcome = await schedules.fireSchedule(c, this.#s, params);
+      if (outcome.job) await notifyQueues(c, this.#channel, [outcome.job.queue]);
+      return outcome;
+    });
   }
 
   listen(onJobsAvailable: (queue: string) => void): Promise<() => Promise<void>> {

@@ -37,6 +37,7 @@ export function toJob(row: Row): Job {
     timeoutMs: row.timeout_ms === null ? null : Number(row.timeout_ms),
     runAt: toDate(row.run_at),
     batchId: toIdOrNull(row.batch_id),
+    concurrencyKey: (row.concurrency_key as string | null | undefined) ?? null,
     progress: parseJson(row.progress) as Job['progress'],
     result: parseJson(row.result),
     lastError: (row.last_error as string | null) ?? null,

@@ -1,3 +1,4 @@
+import { completeBatches } from './batch-callbacks.js';
 import type { JobStatus } from '../../types.js';
 import type { Connection } from './connection.js';
 
@@ -40,6 +41,7 @@ export function cancel(
       )
       .pluck()
       .all(now, ...args) as number[];
+    completeBatches(conn, cancelled.map(String), now);
     return { cancelled: cancelled.map(String), requested: requested.map(String) };
   });
 }

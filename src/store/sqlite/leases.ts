@@ -3,6 +3,8 @@ import type { AttemptEnd, ClaimedJob, ExpiredLease, Lease } from '../store.js';
 import type { JobProgress } from '../../types.js';
 import type { Connection } from './connection.js';
 import { crashPoint } from '../../util/crash-points.js';
+import * as flow from './flow.js';
+import { completeBatches } from './batch-callbacks.js';
 import { toClaimedJob, type JobRow } from './rows.js';
 
 // One statement per status so each walks jobs_ready in claim order: equality on (queue, status),
@@ -51,8 +53,11 @@ export function claim(
   if (params.limit <= 0 || params.queues.length === 0) return [];
   return conn.immediate(() => {
     const now = Date.now();
+    // Paused queues are left out; queues with limits are claimed by flow.ts, counting what runs
+    // and what started inside this same transaction, so the limits hold across processes.
+    const { plain, limited } = flow.splitQueues(conn, params.queues);
     const candidates: Candidate[] = [];
-    for (const queue of new Set(params.queues)) {
+    for (const queue of plain) {
       const retrying = conn.prepare<Candidate>(READY_RETRYING).all(queue, now, params.limit);
       for (const row of retrying) candidates.push({ ...row, rank: 0 });
       if (retrying.length >= params.limit) continue;
@@ -65,25 +70,41 @@ export function claim(
     candidates.sort((a, b) => a.rank - b.rank || b.priority - a.priority || a.id - b.id);
     const claimed: ClaimedJob[] = [];
     for (const { id } of candidates.slice(0, params.limit)) {
-      const read = conn.prepare<JobRow>(JOB_BY_ID).get(id);
-      const token = newLeaseToken();
-      const expires = now + params.leaseMs;
-      if (!read || conn.prepare(CLAIM_ONE).run(params.workerId, token, expires, now, now, id).changes !== 1) continue;
-      const row: JobRow = {
-        ...read,
-        status: 'running',
-        attempts: read.attempts + 1,
-        worker_id: params.workerId,
-        lease_token: token,
-        lease_expires_at: expires,
-        started_at: read.started_at ?? now,
-        updated_at: now,
-      };
-      conn.prepare(INSERT_ATTEMPT).run(row.id, row.attempts, params.workerId, now);
-      claimed.push(toClaimedJob(row));
+      const job = claimRow(conn, id, params.workerId, params.leaseMs, now);
+      if (job) claimed.push(job);
+    }
+    for (const config of limited) {
+      if (claimed.length >= params.limit) break;
+      claimed.push(...flow.claimLimited(conn, config, { ...params, limit: params.limit - claimed.length }, now));
     }
     return claimed;
   });
+}
+
+/** Claims one ready row (inside the caller's write transaction); null if it is no longer ready. */
+export function claimRow(
+  conn: Connection,
+  id: number,
+  workerId: string,
+  leaseMs: number,
+  now: number,
+): ClaimedJob | null {
+  const read = conn.prepare<JobRow>(JOB_BY_ID).get(id);
+  const token = newLeaseToken();
+  const expires = now + leaseMs;
+  if (!read || conn.prepare(CLAIM_ONE).run(workerId, token, expires, now, now, id).changes !== 1) return null;
+  const row: JobRow = {
+    ...read,
+    status: 'running',
+    attempts: read.attempts + 1,
+    worker_id: workerId,
+    lease_token: token,
+    lease_expires_at: expires,
+    started_at: read.started_at ?? now,
+    updated_at: now,
+  };
+  conn.prepare(INSERT_ATTEMPT).run(row.id, row.attempts, workerId, now);
+  return toClaimedJob(row);
 }
 
 // Every write of an attempt is fenced: it applies only while the job is running under that
@@ -152,7 +173,8 @@ export function finish(conn: Connection, ends: AttemptEnd[]): boolean[] {
   if (ends.length === 0) return [];
   return conn.immediate(() => {
     const now = Date.now();
-    return ends.map((end) => {
+    const finishedIds: string[] = [];
+    const applied = ends.map((end) => {
       const { changes } = conn.prepare(END_ATTEMPT).run({
         status: end.status,
         result: end.result ?? null,
@@ -164,6 +186,7 @@ export function finish(conn: Connection, ends: AttemptEnd[]): boolean[] {
         onlyIfLeaseExpired: end.onlyIfLeaseExpired ? 1 : 0,
       });
       if (changes !== 1) return false;
+      if (end.status === 'completed' || end.status === 'failed' || end.status === 'cancelled') finishedIds.push(end.jobId);
       crashPoint('during-complete');
       conn
         .prepare(CLOSE_ATTEMPT)
@@ -176,6 +199,9 @@ export function finish(conn: Connection, ends: AttemptEnd[]): boolean[] {
         );
       return true;
     });
+    // In the same transaction: the batch's follow-up job exists if and only if its last job's end does.
+    completeBatches(conn, finishedIds, now);
+    return applied;
   });
 }
 

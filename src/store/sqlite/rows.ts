@@ -26,6 +26,7 @@ export interface JobRow {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  concurrency_key: string | null;
 }
 
 export interface AttemptRow {
@@ -70,6 +71,7 @@ export function toJob(row: JobRow): Job {
     timeoutMs: row.timeout_ms,
     runAt: date(row.run_at),
     batchId: row.batch_id,
+    concurrencyKey: row.concurrency_key ?? null,
     progress: parse(row.progress) as Job['progress'],
     result: parse(row.result),
     lastError: row.last_error,

@@ -80,6 +80,44 @@ CREATE INDEX attempts_job ON attempts (job_id, id);
 CREATE INDEX attempts_started ON attempts (started_at);
 `,
   },
+  {
+    // Flow control and scheduling (issue #8).
+    version: 2,
+    sql: `
+ALTER TABLE jobs ADD COLUMN concurrency_key TEXT;
+-- Per-key concurrency counts running jobs per key of one queue inside the claim.
+CREATE INDEX jobs_running_key ON jobs (queue, concurrency_key)
+  WHERE status = 'running' AND concurrency_key IS NOT NULL;
+
+-- Limits stored with the queue, so every worker obeys the same ones. Times in ms.
+CREATE TABLE queues (
+  name                     TEXT PRIMARY KEY,
+  paused                   INTEGER NOT NULL DEFAULT 0,
+  per_key_concurrency      INTEGER,
+  rate_limit               INTEGER,
+  rate_interval_ms         INTEGER,
+  per_key_rate_limit       INTEGER,
+  per_key_rate_interval_ms INTEGER,
+  updated_at               INTEGER NOT NULL
+);
+
+-- A batch's completion callback; fired_at is set (once) with the follow-up job's id.
+ALTER TABLE batches ADD COLUMN on_complete_queue TEXT;
+ALTER TABLE batches ADD COLUMN on_complete_payload TEXT;
+ALTER TABLE batches ADD COLUMN on_complete_job_id INTEGER;
+
+CREATE TABLE schedules (
+  name       TEXT PRIMARY KEY,
+  cron       TEXT NOT NULL,
+  tz         TEXT,
+  queue      TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  catch_up   TEXT NOT NULL CHECK (catch_up IN ('none','latest')),
+  created_at INTEGER NOT NULL,
+  last_tick  INTEGER
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

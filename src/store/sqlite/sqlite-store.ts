@@ -20,6 +20,10 @@ import * as enqueue from './enqueue.js';
 import * as leases from './leases.js';
 import * as queries from './queries.js';
 import * as transfer from './transfer.js';
+import * as flow from './flow.js';
+import * as batchCallbacks from './batch-callbacks.js';
+import * as schedules from './schedules.js';
+import type { BatchCallback, NewSchedule, QueueConfig, QueueConfigChanges, Schedule } from '../flow.js';
 
 /**
  * The SQLite Store. better-sqlite3 is synchronous: each method runs to completion (one
@@ -151,6 +155,39 @@ export class SqliteStore implements Store {
 
   async importRows(rows: StoreRows): Promise<{ batches: number; jobs: number; attempts: number }> {
     return transfer.importRows(this.#conn, rows);
+  }
+
+  // Flow control and schedules (issue #8): see flow.ts, batch-callbacks.ts, schedules.ts.
+  async listQueueConfigs(): Promise<QueueConfig[]> {
+    return flow.listQueueConfigs(this.#conn);
+  }
+
+  async setQueueConfig(params: { queue: string; changes: QueueConfigChanges }): Promise<QueueConfig> {
+    return flow.setQueueConfig(this.#conn, params.queue, params.changes);
+  }
+
+  async runningByKey(params: { queue: string }): Promise<Array<{ key: string; running: number }>> {
+    return flow.runningByKey(this.#conn, params.queue);
+  }
+
+  async setBatchCallback(params: { batchId: string; callback: BatchCallback }): Promise<{ firedJobId: string | null }> {
+    return batchCallbacks.setBatchCallback(this.#conn, params.batchId, params.callback);
+  }
+
+  async upsertSchedule(schedule: NewSchedule): Promise<Schedule> {
+    return schedules.upsertSchedule(this.#conn, schedule);
+  }
+
+  async listSchedules(): Promise<Schedule[]> {
+    return schedules.listSchedules(this.#conn);
+  }
+
+  async removeSchedule(name: string): Promise<boolean> {
+    return schedules.removeSchedule(this.#conn, name);
+  }
+
+  async fireSchedule(params: { name: string; tick: Date; job: NewJob | null }): Promise<{ fired: boolean; job: Job | null }> {
+    return schedules.fireSchedule(this.#conn, params);
   }
 
   /** `PRAGMA data_version`: changes when another connection commits; costs about 1 µs, so idle workers poll it every 10 ms. */

@@ -1,4 +1,5 @@
 /** Steering jobs from the client API: cancel, retry, purge. */
+import { completeBatches } from './batch-callbacks.js';
 import type { JobStatus } from '../../../types.js';
 import type { Queryable } from '../connection.js';
 
@@ -38,6 +39,7 @@ export async function cancelJobs(
   );
   const ids = (rows: Array<{ id: string }>) =>
     rows.map((row) => String(row.id)).sort((a, b) => Number(a) - Number(b));
+  await completeBatches(client, s, ids(cancelled.rows));
   return { cancelled: ids(cancelled.rows), requested: ids(requested.rows) };
 }
 

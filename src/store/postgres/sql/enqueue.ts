@@ -65,8 +65,8 @@ export async function insertJob(
   // A conflicting row can become terminal between the insert and the lookup; then insert again.
   for (let round = 0; ; round += 1) {
     const inserted = await client.query<Row>(
-      `insert into ${s}.jobs (queue, key, payload, status, priority, run_at, max_attempts, timeout_ms, batch_id)
-       values ($1, $2, $3, 'pending', $4, coalesce($5::timestamptz, now()), $6, $7, $8)
+      `insert into ${s}.jobs (queue, key, payload, status, priority, run_at, max_attempts, timeout_ms, batch_id, concurrency_key)
+       values ($1, $2, $3, 'pending', $4, coalesce($5::timestamptz, now()), $6, $7, $8, $9)
        on conflict do nothing
        returning *`,
       [
@@ -78,6 +78,7 @@ export async function insertJob(
         job.maxAttempts,
         job.timeoutMs,
         batchId,
+        job.concurrencyKey ?? null,
       ],
     );
     if (inserted.rows[0]) return { job: toJob(inserted.rows[0]), existing: false };
@@ -104,10 +105,10 @@ export async function insertChunk(
   batchIds: Array<string | null>,
 ): Promise<number> {
   const result = await client.query(
-    `insert into ${s}.jobs (queue, key, payload, status, priority, run_at, max_attempts, timeout_ms, batch_id)
-     select queue, key, payload, 'pending', priority, coalesce(run_at, now()), max_attempts, timeout_ms, batch_id
-     from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $7::bigint[], $8::text[])
-       with ordinality as t(queue, key, payload, priority, run_at, max_attempts, timeout_ms, batch_id, n)
+    `insert into ${s}.jobs (queue, key, payload, status, priority, run_at, max_attempts, timeout_ms, batch_id, concurrency_key)
+     select queue, key, payload, 'pending', priority, coalesce(run_at, now()), max_attempts, timeout_ms, batch_id, concurrency_key
+     from unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $7::bigint[], $8::text[], $9::text[])
+       with ordinality as t(queue, key, payload, priority, run_at, max_attempts, timeout_ms, batch_id, concurrency_key, n)
      order by n
      on conflict do nothing`,
     [
@@ -119,6 +120,7 @@ export async function insertChunk(
       jobs.map((job) => job.maxAttempts),
       jobs.map((job) => job.timeoutMs),
       batchIds,
+      jobs.map((job) => job.concurrencyKey ?? null),
     ],
   );
   return result.rowCount ?? 0;
