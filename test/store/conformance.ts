@@ -11,6 +11,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewJob, Store } from '../../src/store/store.js';
 import { defineAdminConformance } from './conformance-admin.js';
+import { defineFlowConformance } from './conformance-flow.js';
 import { defineLeaseConformance } from './conformance-leases.js';
 import {
   claimOne,
@@ -338,5 +339,6 @@ export function defineStoreConformance(name: string, factory: StoreFactory): voi
 
     defineLeaseConformance(ctx);
     defineAdminConformance(ctx);
+    defineFlowConformance(ctx);
   });
 }
