@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/index.js';
 import { StoreError } from '../../src/errors.js';
-import { CLI, runCli, spawnTracked } from '../helpers/processes.js';
+import { spawnTracked } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
-import { CHAOS_HANDLER, startWorker } from './lib/workers.js';
+import { CHAOS_HANDLER, cliPath, runHoldfast, startWorker } from './lib/workers.js';
 import { waitFor } from '../helpers/queue.js';
 
 function sha(path: string): string {
@@ -30,7 +30,7 @@ async function makeDb(dir: string, jobs = 500): Promise<string> {
 /** Runs the CLI as the unprivileged user `nobody`. */
 function runCliAsNobody(args: string[]) {
   return new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const child = spawnTracked('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, CLI, ...args], {
+    const child = spawnTracked('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, cliPath(), ...args], {
       env: { ...process.env, HOME: '/tmp' },
     });
     let stderr = '';
@@ -57,7 +57,7 @@ describe('broken database files', () => {
     closeSync(fd);
     const before = sha(db);
     for (const args of [['status'], ['enqueue', 'q', '--payload', '{}'], ['work', 'q', '--handler', CHAOS_HANDLER]]) {
-      expectClearError(await runCli([...args, '--db', db]), /is not a SQLite database/);
+      expectClearError(await runHoldfast([...args, '--db', db]), /is not a SQLite database/);
     }
     expect(sha(db)).toBe(before);
   }, 60_000);
@@ -71,8 +71,8 @@ describe('broken database files', () => {
       const db = await makeDb(dir, 3_000);
       truncateSync(db, size < 1 ? Math.floor(statSync(db).size * size) : size);
       const before = sha(db);
-      const status = await runCli(['status', '--db', db]);
-      const enqueue = await runCli(['enqueue', 'q', '--payload', '{}', '--db', db]);
+      const status = await runHoldfast(['status', '--db', db]);
+      const enqueue = await runHoldfast(['enqueue', 'q', '--payload', '{}', '--db', db]);
       // Each command either refuses with a clear message, or (status on a file whose first pages
       // are intact) still works; a write is never silently accepted into a broken file.
       expectClearError(enqueue, /malformed|not a SQLite database|corrupt/i);

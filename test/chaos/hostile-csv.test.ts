@@ -8,16 +8,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/index.js';
-import { runCli } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runCsvImport } from './lib/csv-import.js';
+import { runHoldfast } from './lib/workers.js';
 
 async function importFile(content: string | Buffer, extra: string[] = []) {
   const dir = tempDir();
   const csv = join(dir, 'in.csv');
   const db = join(dir, 'queue.db');
   writeFileSync(csv, content);
-  const result = await runCli(['enqueue', 'q', '--csv', csv, '--db', db, ...extra]);
+  const result = await runHoldfast(['enqueue', 'q', '--csv', csv, '--db', db, ...extra]);
   const queue = await JobQueue.open({ db });
   try {
     const jobs = [];

@@ -14,11 +14,16 @@
  * --only sigkill-sqlite,sigkill-pg,memory,wal,work-items,csv picks steps 2-6. Every figure is
  * printed as one JSON line (and collected in --out <file> if given) for docs/RELIABILITY.md.
  * Exit code 1 if any criterion failed.
+ *
+ * It runs on a private build (tsc into a temp folder, HOLDFAST_CLI pointing at it) unless
+ * HOLDFAST_CLI is set: other engineers rebuild dist/ with rm -rf first, and a run of many minutes
+ * must not have its workers fail to start with "Cannot find module".
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dropSchema, randomSchema, requirePostgres, urlWithSchema } from '../postgres/pg-helpers.js';
 import { killLeftoverChildren } from '../helpers/processes.js';
@@ -104,7 +109,21 @@ function runSuite(): Promise<number | null> {
   });
 }
 
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+let buildDir: string | null = null;
+
+function privateBuild(): void {
+  if (process.env.HOLDFAST_CLI) return;
+  buildDir = mkdtempSync(join(tmpdir(), 'holdfast-chaos-build-'));
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(buildDir, 'dist')], { cwd: REPO, stdio: 'inherit' });
+  writeFileSync(join(buildDir, 'package.json'), '{ "type": "module" }\n');
+  symlinkSync(join(REPO, 'node_modules'), join(buildDir, 'node_modules'));
+  process.env.HOLDFAST_CLI = join(buildDir, 'dist', 'cli', 'main.js');
+  console.error(`chaos: private build in ${buildDir}`);
+}
+
 async function main(): Promise<void> {
+  privateBuild();
   if (!values['skip-suite'] && only === null) {
     const code = await runSuite();
     record('vitest test/chaos', { exitCode: code }, code === 0 ? [] : ['the vitest chaos suite failed']);
@@ -149,5 +168,6 @@ main()
   .finally(() => {
     const leftovers = killLeftoverChildren();
     if (leftovers.length > 0) console.error(`chaos: killed ${leftovers.length} leftover processes`);
+    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
     process.exit(failed ? 1 : 0);
   });

@@ -6,8 +6,8 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { JobQueue } from '../../../src/index.js';
-import { CLI, spawnTracked } from '../../helpers/processes.js';
-import { rssOf, sleep } from './workers.js';
+import { spawnTracked } from '../../helpers/processes.js';
+import { cliPath, rssOf, sleep } from './workers.js';
 
 export interface CsvImportReport {
   rows: number;
@@ -36,7 +36,7 @@ export async function runCsvImport(dir: string, rows: number): Promise<CsvImport
   const db = join(dir, 'csv.db');
   const bytes = await writeCsv(csv, rows);
   const started = Date.now();
-  const child = spawnTracked(process.execPath, [CLI, 'enqueue', 'csv', '--csv', csv, '--db', db]);
+  const child = spawnTracked(process.execPath, [cliPath(), 'enqueue', 'csv', '--csv', csv, '--db', db]);
   child.stdout!.resume();
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

@@ -9,8 +9,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobQueue } from '../../../src/index.js';
-import { CLI, spawnTracked, waitForOutput } from '../../helpers/processes.js';
-import { rssOf, sleep } from './workers.js';
+import { spawnTracked, waitForOutput } from '../../helpers/processes.js';
+import { cliPath, rssOf, sleep } from './workers.js';
 
 const NOOP = fileURLToPath(new URL('../fixtures/noop-handler.mjs', import.meta.url));
 const MB = 1024 * 1024;
@@ -41,7 +41,7 @@ export async function runWorkerMemory(dir: string, jobs: number): Promise<Memory
     await enqueueMany(queue, 'mem', jobs);
     const enqueueMs = Date.now() - t0;
     const started = Date.now();
-    const worker = spawnTracked(process.execPath, [CLI, 'work', 'mem', '--handler', NOOP, '--db', db, '--concurrency', '50', '--exit-when-empty', '--quiet']);
+    const worker = spawnTracked(process.execPath, [cliPath(), 'work', 'mem', '--handler', NOOP, '--db', db, '--concurrency', '50', '--exit-when-empty', '--quiet']);
     worker.stdout!.resume();
     let stderr = '';
     worker.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -91,9 +91,9 @@ export async function runWalBound(dir: string, seconds: number): Promise<WalRepo
   const db = join(dir, 'wal.db');
   const wal = `${db}-wal`;
   const queue = await JobQueue.open({ db });
-  const dashboard = spawnTracked(process.execPath, [CLI, 'dashboard', '--db', db, '--port', '0']);
+  const dashboard = spawnTracked(process.execPath, [cliPath(), 'dashboard', '--db', db, '--port', '0']);
   const workers = Array.from({ length: 2 }, () =>
-    spawnTracked(process.execPath, [CLI, 'work', 'wal', '--handler', NOOP, '--db', db, '--concurrency', '20', '--quiet']),
+    spawnTracked(process.execPath, [cliPath(), 'work', 'wal', '--handler', NOOP, '--db', db, '--concurrency', '20', '--quiet']),
   );
   workers.forEach((w) => w.stdout!.resume());
   dashboard.stderr!.resume();

@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobQueue } from '../../../src/index.js';
 import { spawnTracked } from '../../helpers/processes.js';
-import { sleep } from './workers.js';
+import { indexPath, sleep } from './workers.js';
 
 const WRITER = fileURLToPath(new URL('../fixtures/work-items-writer.mjs', import.meta.url));
-const INDEX = fileURLToPath(new URL('../../../dist/index.js', import.meta.url));
 
 export interface WorkItemsReport {
   kills: number;
@@ -35,7 +34,7 @@ export async function runWorkItemsKills(dir: string, kills: number): Promise<Wor
   let lastItems = 0;
   try {
     for (let round = 0; round < kills; round++) {
-      const writer = spawnTracked(process.execPath, [WRITER, db, path, INDEX]);
+      const writer = spawnTracked(process.execPath, [WRITER, db, path, indexPath()]);
       let stderr = '';
       writer.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       const exited = new Promise((resolve) => writer.once('exit', resolve));

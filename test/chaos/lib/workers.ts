@@ -3,8 +3,22 @@
  * Plain TypeScript with no vitest import, so the on-demand runner (test/chaos/run.ts) uses it too.
  */
 import type { ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI, spawnTracked } from '../../helpers/processes.js';
+
+/**
+ * The CLI under test: dist/cli/main.js, or HOLDFAST_CLI (a private build, as test/cli does):
+ * other engineers rebuild dist/ with rm -rf first, and a long run must not lose its binary.
+ */
+export function cliPath(): string {
+  return process.env.HOLDFAST_CLI ?? CLI;
+}
+
+/** The built package's index.js next to that CLI. */
+export function indexPath(): string {
+  return join(dirname(cliPath()), '..', 'index.js');
+}
 
 export const CHAOS_HANDLER = fileURLToPath(new URL('../fixtures/chaos-handler.mjs', import.meta.url));
 
@@ -32,7 +46,7 @@ export interface WorkerProcess {
 export function startWorker(spec: WorkerSpec): WorkerProcess {
   const args = [
     ...(spec.nodeArgs ?? []),
-    CLI,
+    cliPath(),
     'work',
     spec.queue,
     '--handler',
@@ -83,4 +97,17 @@ export function rssOf(pid: number, readFile: (path: string) => string): number |
   } catch {
     return null;
   }
+}
+
+/** `runCli` of test/helpers on `cliPath()`: runs holdfast to completion and collects its output. */
+export function runHoldfast(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnTracked(process.execPath, [cliPath(), ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
