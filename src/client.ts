@@ -23,6 +23,9 @@ import type {
 import { JOB_STATUSES, TERMINAL_STATUSES, emptyCounts, isJobStatus } from './states.js';
 import { toJsonText } from './util/json.js';
 import { JobExecutor, type WorkOptions } from './worker/job-executor.js';
+import { configureQueue, queueConfig, queueConfigs, toChanges, type QueueLimits } from './flow/limits.js';
+import { Schedules } from './flow/schedules.js';
+import type { QueueConfig } from './store/store.js';
 
 export interface OpenOptions extends StoreOptions {
   /** SQLite path or postgres:// URL. Default: HOLDFAST_DB, else `./.holdfast/queue.db`. */
@@ -48,6 +51,8 @@ export interface EnqueueOptions {
   timeout?: number | string;
   /** Batch name: jobs enqueued together share a batch. */
   batch?: string;
+  /** Flow-control key (e.g. the source host): the queue's per-key concurrency and rate limits count jobs by it. Default: none. */
+  concurrencyKey?: string;
   /**
    * Transactional enqueue (PostgreSQL): your own `pg` client, inside your transaction. The job
    * exists if and only if your transaction commits. Events and wake-ups come from the commit
@@ -191,6 +196,8 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
           : assertInteger(options.maxAttempts, `${prefix}maxAttempts`, 1, 1_000),
       timeoutMs,
       batchName: options.batch === undefined ? null : assertName(options.batch, `${prefix}batch`),
+      concurrencyKey:
+        options.concurrencyKey === undefined ? null : assertName(options.concurrencyKey, `${prefix}concurrencyKey`),
     };
   }
 
@@ -394,6 +401,63 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
       const etaMs = remaining === 0 ? 0 : ratePerSecond ? Math.round((remaining / ratePerSecond) * 1000) : null;
       return { ...row, counts, total, ratePerSecond, etaMs };
     });
+  }
+
+  // ---- Flow control (docs/flow-control.md). Settings live in the store: every worker obeys them.
+
+  /** Cron schedules: `schedules.add(name, { cron, queue, payload, tz, catchUp })`, `list()`, `remove(name)`. */
+  get schedules(): Schedules {
+    return new Schedules(this.store, this.maxPayloadBytes);
+  }
+
+  /** Workers stop claiming from the queue within a poll interval; running jobs finish. */
+  async pause(queue: string): Promise<QueueConfig> {
+    return configureQueue(this.store, queue, { paused: true });
+  }
+
+  async resume(queue: string): Promise<QueueConfig> {
+    const config = await configureQueue(this.store, queue, { paused: false });
+    this.#wakeExecutors();
+    return config;
+  }
+
+  /** Sets per-key concurrency and rates (`'10/1s'`); fields left out keep their value, null clears one. */
+  async configureQueue(queue: string, limits: QueueLimits): Promise<QueueConfig> {
+    const config = await configureQueue(this.store, queue, toChanges(limits));
+    this.#wakeExecutors();
+    return config;
+  }
+
+  /** One queue's settings (the defaults if it was never configured). */
+  async queueConfig(queue: string): Promise<QueueConfig> {
+    return queueConfig(this.store, queue);
+  }
+
+  /** Every configured queue's settings. */
+  async queueConfigs(): Promise<QueueConfig[]> {
+    return queueConfigs(this.store);
+  }
+
+  /**
+   * When every job of the batch is terminal, enqueues ONE job to `options.queue` with payload
+   * `{ batch: { id, name }, counts: { total, completed, failed, cancelled }, payload }`, in the
+   * transaction that ends the batch's last job (so exactly once, across processes). A batch
+   * already complete fires now. Returns the follow-up job's id once fired, else null.
+   */
+  async onBatchComplete(batch: string, options: { queue: string; payload?: unknown }): Promise<{ firedJobId: string | null }> {
+    if (!this.store.setBatchCallback) {
+      throw new ValidationError(`${this.store.description} does not support batch callbacks`);
+    }
+    if (options === null || typeof options !== 'object') {
+      throw new ValidationError(`Expected \`options\` to be an object with a \`queue\`, got ${describe(options)}`);
+    }
+    const callback = {
+      queue: assertName(options.queue, 'options.queue'),
+      payload: toJsonText(options.payload ?? null, 'options.payload', this.maxPayloadBytes),
+    };
+    const outcome = await this.store.setBatchCallback({ batchId: await this.#batchId(batch), callback });
+    if (outcome.firedJobId !== null) this.#wakeExecutors();
+    return outcome;
   }
 
   /**

@@ -13,6 +13,7 @@ import { newWorkerId } from '../client.js';
 import { JobCancelledError, ShutdownError, ValidationError } from '../errors.js';
 import { TypedEmitter } from '../events.js';
 import { Rescuer } from '../maintenance/rescuer.js';
+import { Scheduler } from '../maintenance/scheduler.js';
 import {
   DEFAULTS,
   assertInteger,
@@ -80,6 +81,7 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
   readonly #completer: Completer;
   readonly #heartbeat: Heartbeat;
   readonly #rescuer: Rescuer;
+  readonly #scheduler: Scheduler;
   readonly #shutdownGraceMs: number;
   readonly #exitWhenEmpty: boolean;
   readonly #handleSignals: boolean;
@@ -130,6 +132,7 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
     };
     this.#heartbeat = new Heartbeat(queue.store, this.#attempts, this.leaseMs, onError);
     this.#rescuer = new Rescuer(queue.store, backoff, queue);
+    this.#scheduler = new Scheduler(queue.store, { events: queue, onEnqueued: () => this.#producer.wake() });
     this.#producer = new Producer({
       store: queue.store,
       queues: this.queues as string[],
@@ -158,6 +161,7 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
     this.#heartbeat.start(Math.min(Math.max(Math.floor(this.leaseMs / 3), 50), 5_000));
     this.#rescuer.start(Math.min(Math.max(Math.floor(this.leaseMs / 2), 50), 15_000));
     void this.#rescuer.rescue();
+    this.#scheduler.start();
     if (this.#queue.store.capabilities.listenNotify && this.#queue.store.listen) {
       this.#queue.store
         .listen((queue) => {
@@ -221,6 +225,7 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
     this.#completer.close();
     this.#heartbeat.stop();
     this.#rescuer.stop();
+    this.#scheduler.stop();
     await this.#unlisten?.().catch(() => undefined);
     if (this.#handleSignals) {
       process.off('SIGINT', this.#onSignal);
