@@ -62,6 +62,7 @@ export function assertInteger(value: unknown, name: string, min: number, max = N
 }
 
 export function assertName(value: unknown, name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (typeof value !== 'string' || value.length === 0 || value.length > 200 || /[\u0000-\u001f]/.test(value)) {
     throw new ValidationError(
       `Expected \`${name}\` to be a non-empty string of at most 200 characters without control characters, got ${describe(value)}`,
