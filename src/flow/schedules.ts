@@ -88,14 +88,30 @@ export function nextRun(schedule: Schedule, now: Date): Date | null {
  */
 export function dueTick(schedule: Schedule, now: Date): { tick: Date; enqueue: boolean } | null {
   const anchor = schedule.lastTick ?? schedule.createdAt;
-  let tick: Date;
+  // next() is the library's reference walk: a tick in a skipped hour moves to the shifted time,
+  // and a repeated hour ticks once. prev() differs at both, so it only shortens a long walk after
+  // downtime: the walk starts a day before prev()'s answer (DST changes are a day apart at least),
+  // or at the last tick handled, whichever is later.
+  let from = anchor;
   try {
-    // prev() of a time exactly on a tick returns the tick before; step 1 ms past now.
-    tick = parse(schedule.cron, schedule.tz, new Date(now.getTime() + 1)).prev().toDate();
+    const previous = parse(schedule.cron, schedule.tz, new Date(now.getTime() + 1)).prev().toDate();
+    const start = previous.getTime() - 86_400_000;
+    if (start > from.getTime()) from = new Date(start);
+  } catch {
+    // No tick before now: walk from the anchor.
+  }
+  let tick: Date | null = null;
+  try {
+    const walk = parse(schedule.cron, schedule.tz, from);
+    for (let step = 0; step < 10_000; step += 1) {
+      const next = walk.next().toDate();
+      if (next.getTime() > now.getTime()) break;
+      tick = next;
+    }
   } catch {
     return null;
   }
-  if (tick.getTime() <= anchor.getTime()) return null;
+  if (tick === null || tick.getTime() <= anchor.getTime()) return null;
   const late = now.getTime() - tick.getTime();
   return { tick, enqueue: schedule.catchUp === 'latest' || late <= ON_TIME_MS };
 }
