@@ -37,6 +37,8 @@ export interface CsvImportOptions {
   batch: string;
   /** Column holding each row's idempotency key. Without it the key is a hash of the row. */
   keyColumn?: string;
+  /** Column holding each row's concurrency key (flow control); an empty cell means none. */
+  concurrencyKeyColumn?: string;
   skipInvalid: boolean;
   /** Applied to every row (priority, delay, ...). */
   options: EnqueueOptions;
@@ -57,6 +59,7 @@ export class CsvImportError extends ValidationError {
 export async function openCsvForImport(
   file: string,
   keyColumn: string | undefined,
+  concurrencyKeyColumn?: string,
 ): Promise<CsvTable> {
   let table: CsvTable;
   try {
@@ -69,6 +72,12 @@ export async function openCsvForImport(
     await table.records.return(undefined);
     throw new CsvFileError(
       `--key-column: ${file} has no column ${JSON.stringify(keyColumn)}; its columns are ${table.header.map((name) => JSON.stringify(name)).join(', ')}`,
+    );
+  }
+  if (concurrencyKeyColumn !== undefined && !table.header.includes(concurrencyKeyColumn)) {
+    await table.records.return(undefined);
+    throw new CsvFileError(
+      `--concurrency-key-column: ${file} has no column ${JSON.stringify(concurrencyKeyColumn)}; its columns are ${table.header.map((name) => JSON.stringify(name)).join(', ')}`,
     );
   }
   return table;
@@ -111,6 +120,9 @@ export async function importCsv(
         payload: item.record,
         options: { ...jobOptions, key },
       };
+      const concurrencyKey =
+        options.concurrencyKeyColumn === undefined ? '' : item.record[options.concurrencyKeyColumn]!.trim();
+      if (concurrencyKey !== '') enqueueItem.options!.concurrencyKey = concurrencyKey;
       try {
         // Checked here, per row, so that one bad row is reported with its line (and can be skipped)
         // instead of aborting the whole import from inside the store's transaction.

@@ -6,7 +6,7 @@ import { ValidationError } from '../errors.js';
 import { assertInteger, assertName, describe } from '../options.js';
 import type { QueueConfig, QueueConfigChanges, RateLimit, Store } from '../store/store.js';
 import { defaultQueueConfig } from '../store/flow.js';
-import { formatDuration, parseDuration } from '../util/duration.js';
+import { parseDuration } from '../util/duration.js';
 
 /** A rate as `N/duration` (`10/1s`, `100/5m`) or `{ limit, interval }`; null clears it. */
 export type RateInput = string | { limit: number; interval: number | string } | null;
@@ -51,8 +51,12 @@ export function parseRate(input: RateInput, what: string): RateLimit | null {
   return { limit, intervalMs };
 }
 
+/** `10/1s`, `3/1m`, `5/400ms`: the form `parseRate` reads back. */
 export function formatRate(rate: RateLimit | null): string {
-  return rate === null ? '-' : `${rate.limit}/${formatDuration(rate.intervalMs)}`;
+  if (rate === null) return '-';
+  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]];
+  const [unit, ms] = units.find(([, size]) => rate.intervalMs % size === 0) ?? ['ms', 1];
+  return `${rate.limit}/${rate.intervalMs / ms}${unit}`;
 }
 
 export function toChanges(limits: QueueLimits): QueueConfigChanges {

@@ -20,6 +20,8 @@ interface EnqueueFlags {
   batch?: string;
   csv?: string;
   keyColumn?: string;
+  concurrencyKey?: string;
+  concurrencyKeyColumn?: string;
   skipInvalid?: boolean;
   json?: boolean;
 }
@@ -44,6 +46,8 @@ export function registerEnqueue(program: Command): void {
       '--key-column <column>',
       "with --csv: the column holding each row's key (default: a hash of the row)",
     )
+    .option('--concurrency-key <key>', "flow-control key (e.g. the source host): the queue's per-key limits count jobs by it")
+    .option('--concurrency-key-column <column>', "with --csv: the column holding each row's concurrency key")
     .option('--skip-invalid', 'with --csv: skip malformed rows instead of enqueueing nothing')
     .option('--json', 'print the result as JSON')
     .action(async (queueName: string, flags: EnqueueFlags, command: Command) => {
@@ -52,6 +56,9 @@ export function registerEnqueue(program: Command): void {
       if (flags.csv === undefined) {
         if (flags.keyColumn !== undefined || flags.skipInvalid) {
           throw new UsageError('--key-column and --skip-invalid only apply with --csv <file>');
+        }
+        if (flags.concurrencyKeyColumn !== undefined) {
+          throw new UsageError('--concurrency-key-column only applies with --csv <file>; for one job use --concurrency-key');
         }
         const payload =
           flags.payload === undefined
@@ -77,8 +84,14 @@ export function registerEnqueue(program: Command): void {
         throw new UsageError('--key names one job; with --csv use --key-column <column>');
       const keyColumn =
         flags.keyColumn === undefined ? undefined : parseNameArg(flags.keyColumn, '--key-column');
+      if (flags.concurrencyKey !== undefined)
+        throw new UsageError('--concurrency-key names one job; with --csv use --concurrency-key-column <column>');
+      const concurrencyKeyColumn =
+        flags.concurrencyKeyColumn === undefined
+          ? undefined
+          : parseNameArg(flags.concurrencyKeyColumn, '--concurrency-key-column');
       const batch = options.batch ?? basename(flags.csv);
-      const table = await openCsvForImport(flags.csv, keyColumn);
+      const table = await openCsvForImport(flags.csv, keyColumn, concurrencyKeyColumn);
       await withQueue(command, async (jobs) => {
         const report = await importCsv(jobs, table, {
           queue,
@@ -87,6 +100,7 @@ export function registerEnqueue(program: Command): void {
           skipInvalid: flags.skipInvalid === true,
           options,
           ...(keyColumn !== undefined ? { keyColumn } : {}),
+          ...(concurrencyKeyColumn !== undefined ? { concurrencyKeyColumn } : {}),
         });
         if (flags.json) printJson(report);
         else printImportReport(report, batch);
@@ -108,6 +122,8 @@ function jobOptions(flags: EnqueueFlags): EnqueueOptions {
       throw new UsageError(`--timeout must be at least 1ms, got ${JSON.stringify(flags.timeout)}`);
   }
   if (flags.batch !== undefined) options.batch = parseNameArg(flags.batch, '--batch');
+  if (flags.concurrencyKey !== undefined)
+    options.concurrencyKey = parseNameArg(flags.concurrencyKey, '--concurrency-key');
   return options;
 }
 

@@ -24,6 +24,10 @@ export const commands: CommandEntry[] = [
   { name: 'retry', load: async () => (await import('./retry.js')).registerRetry },
   { name: 'cancel', load: async () => (await import('./cancel.js')).registerCancel },
   { name: 'purge', load: async () => (await import('./purge.js')).registerPurge },
+  { name: 'pause', load: async () => (await import('./pause.js')).registerPause },
+  { name: 'resume', load: async () => (await import('./pause.js')).registerResume },
+  { name: 'queue', load: async () => (await import('./queue-config.js')).registerQueueConfig },
+  { name: 'schedule', load: async () => (await import('./schedule.js')).registerSchedule },
   { name: 'dashboard', load: async () => (await import('./dashboard.js')).registerDashboard },
   {
     name: 'migrate-store',

@@ -6,6 +6,30 @@ import type { Stats } from '../../types.js';
 import { formatDuration } from '../../util/duration.js';
 import { withQueue } from '../context.js';
 import { countsJson, print, printJson, table } from '../output.js';
+import type { JobQueue } from '../../client.js';
+import { formatRate } from '../../flow/limits.js';
+import { schedulesTable } from './schedule.js';
+
+/** Paused and limited queues, and schedules with their next runs (issue #8); nothing when there are none. */
+async function flowText(queue: JobQueue): Promise<string[]> {
+  if (!queue.store.listQueueConfigs || !queue.store.listSchedules) return [];
+  const [configs, schedules] = await Promise.all([queue.queueConfigs(), queue.schedules.list()]);
+  const parts: string[] = [];
+  const set = configs.filter((c) => c.paused || c.perKeyConcurrency !== null || c.rate || c.perKeyRate);
+  if (set.length > 0) {
+    parts.push(
+      table(set, [
+        { header: 'QUEUE', value: (c) => c.queue },
+        { header: 'STATE', value: (c) => (c.paused ? 'PAUSED' : 'active') },
+        { header: 'PER-KEY CONCURRENCY', value: (c) => c.perKeyConcurrency ?? '-' },
+        { header: 'RATE', value: (c) => formatRate(c.rate) },
+        { header: 'PER-KEY RATE', value: (c) => formatRate(c.perKeyRate) },
+      ]),
+    );
+  }
+  if (schedules.length > 0) parts.push(schedulesTable(schedules));
+  return parts;
+}
 
 export function registerStatus(program: Command): void {
   program
@@ -16,7 +40,7 @@ export function registerStatus(program: Command): void {
       await withQueue(command, async (queue) => {
         const stats = await queue.stats();
         if (flags.json) printJson(statusJson(stats));
-        else print(statusText(stats));
+        else print([statusText(stats), ...(await flowText(queue))].join('\n\n'));
       });
     });
 }
