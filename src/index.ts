@@ -26,6 +26,10 @@ export { JOB_STATUSES, TERMINAL_STATUSES, isTerminal } from './states.js';
 export { backoffDelay } from './worker/retry-policy.js';
 export { parseDuration, formatDuration } from './util/duration.js';
 export type { Store, StoreCapabilities } from './store/store.js';
+export type { QueueConfig, RateLimit, Schedule, CatchUp } from './store/flow.js';
+export { parseRate, type QueueLimits, type RateInput } from './flow/limits.js';
+export { Schedules, type ScheduleOptions, type ScheduleInfo } from './flow/schedules.js';
+export { Scheduler, type SchedulerOptions } from './maintenance/scheduler.js';
 export { ProgressTracker, type ProgressTrackerOptions } from './progress/progress-tracker.js';
 export * from './integrations/images/index.js';
 export type {

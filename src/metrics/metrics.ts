@@ -13,6 +13,7 @@
  * of series does not grow with the number of jobs.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { throttledClaims } from '../store/flow.js';
 import type { JobQueue } from '../client.js';
 import type { QueueEvents } from '../events.js';
 import { JOB_STATUSES } from '../states.js';
@@ -89,6 +90,21 @@ export function createMetrics(queue: JobQueue, options: MetricsOptions = {}): Ho
       this.reset();
       for (const [name, queueStats] of Object.entries(stats ?? {}))
         this.set({ queue: name }, (queueStats.oldestWaitingMs ?? 0) / 1000);
+    },
+  });
+
+  const throttledSeen = new Map<string, number>();
+  new Counter({
+    name: 'holdfast_throttled_claims_total',
+    help: 'Claims by workers in this process that left a ready job waiting because of a queue limit (per-key concurrency or rate), by queue.',
+    labelNames: ['queue'],
+    registers,
+    collect() {
+      for (const [queue, count] of throttledClaims) {
+        const delta = count - (throttledSeen.get(queue) ?? 0);
+        if (delta > 0) this.inc({ queue }, delta);
+        throttledSeen.set(queue, count);
+      }
     },
   });
 

@@ -185,8 +185,12 @@ export class ClaimRounds {
   }
 }
 
-/** Claims (in this process) that left a ready job waiting because of a limit: the metrics' throttled waits. */
-export const flowStats = { throttledClaims: 0 };
+/** Claims (in this process) that left a ready job waiting because of a limit, per queue: the metrics' throttled waits. */
+export const throttledClaims = new Map<string, number>();
+
+export function noteThrottled(queue: string): void {
+  throttledClaims.set(queue, (throttledClaims.get(queue) ?? 0) + 1);
+}
 
 /** The follow-up job's payload when a batch completes. */
 export function batchCompletePayload(

@@ -9,7 +9,7 @@ import {
   ClaimRounds,
   applyChanges,
   defaultQueueConfig,
-  flowStats,
+  noteThrottled,
   isLimited,
   type QueueConfig,
   type QueueConfigChanges,
@@ -164,6 +164,6 @@ export function claimLimited(
       if (job) claimed.push(job);
     }
   }
-  if (budget.throttled) flowStats.throttledClaims += 1;
+  if (budget.throttled) noteThrottled(queue);
   return claimed;
 }

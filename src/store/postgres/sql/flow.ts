@@ -14,7 +14,7 @@ import {
   ClaimRounds,
   applyChanges,
   defaultQueueConfig,
-  flowStats,
+  noteThrottled,
   isLimited,
   type QueueConfig,
   type QueueConfigChanges,
@@ -182,6 +182,6 @@ export async function claimLimited(
       if (row) claimed.push(toClaimedJob(row));
     }
   }
-  if (budget.throttled) flowStats.throttledClaims += 1;
+  if (budget.throttled) noteThrottled(queue);
   return claimed;
 }
