@@ -15,11 +15,11 @@
  * printed as one JSON line (and collected in --out <file> if given) for docs/RELIABILITY.md.
  * Exit code 1 if any criterion failed.
  *
- * It runs on a private build (tsc into a temp folder, HOLDFAST_CLI pointing at it) unless
+ * It runs on a private build of the last commit (tsc in a temp folder, HOLDFAST_CLI) unless
  * HOLDFAST_CLI is set: other engineers rebuild dist/ with rm -rf first, and a run of many minutes
  * must not have its workers fail to start with "Cannot find module".
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,12 +114,16 @@ let buildDir: string | null = null;
 
 function privateBuild(): void {
   if (process.env.HOLDFAST_CLI) return;
+  // From the last commit, not the working tree: other engineers' half-saved files must not end
+  // up in a binary that runs for many minutes.
   buildDir = mkdtempSync(join(tmpdir(), 'holdfast-chaos-build-'));
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(buildDir, 'dist')], { cwd: REPO, stdio: 'inherit' });
-  writeFileSync(join(buildDir, 'package.json'), '{ "type": "module" }\n');
+  execFileSync('sh', ['-c', `git archive HEAD src package.json tsconfig.json tsconfig.build.json | tar -x -C '${buildDir}'`], { cwd: REPO });
   symlinkSync(join(REPO, 'node_modules'), join(buildDir, 'node_modules'));
+  const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(buildDir, 'tsconfig.build.json')], { stdio: 'inherit' });
   process.env.HOLDFAST_CLI = join(buildDir, 'dist', 'cli', 'main.js');
-  console.error(`chaos: private build in ${buildDir}`);
+  const check = spawnSync(process.execPath, [process.env.HOLDFAST_CLI, '--help'], { encoding: 'utf8' });
+  if (check.status !== 0) throw new Error(`the private build of HEAD does not run (tsc exit ${tsc.status}): ${check.stderr}`);
+  console.error(`chaos: private build of ${execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim()} in ${buildDir}`);
 }
 
 async function main(): Promise<void> {

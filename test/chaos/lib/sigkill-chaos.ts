@@ -82,6 +82,8 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
       await sleep(minKill + Math.random() * (maxKill - minKill));
       const elapsed = Date.now() - chaosStart;
       if (elapsed > options.maxChaosMs) break;
+      // Workers that cannot even start (a broken build) make the rest of the run meaningless.
+      if (unexpectedExits.length >= 10) break;
       if (isPg && options.pgRestartAfterMs !== undefined && !restart && elapsed > options.pgRestartAfterMs) {
         log(`restarting PostgreSQL at ${elapsed} ms`);
         restart = promisify(execFile)('pg_ctlcluster', PG_RESTART).then(() => {
