@@ -433,6 +433,12 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     return queueConfig(this.store, queue);
   }
 
+  /** Jobs running now per concurrency key of a queue (the dashboard's per-key saturation). */
+  async runningByKey(queue: string): Promise<Array<{ key: string; running: number }>> {
+    assertName(queue, 'queue');
+    return this.store.runningByKey ? this.store.runningByKey({ queue }) : [];
+  }
+
   /** Every configured queue's settings. */
   async queueConfigs(): Promise<QueueConfig[]> {
     return queueConfigs(this.store);

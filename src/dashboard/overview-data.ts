@@ -2,6 +2,7 @@
 import type { JobQueue } from '../client.js';
 import type { ThroughputBucket } from '../store/store.js';
 import type { QueueStats } from '../types.js';
+import { loadFlow, type FlowOverview } from './flow-data.js';
 
 /** 60 one-minute buckets: the last hour at a resolution that shows a stall within a minute. */
 export const CHART_BUCKET_MS = 60_000;
@@ -13,6 +14,8 @@ export interface Overview {
   throughput: { since: Date; bucketMs: number; buckets: ThroughputBucket[] };
   /** Workers that started an attempt in the last hour. */
   workers: Array<{ workerId: string; lastSeen: Date }>;
+  /** Paused and limited queues, per-key saturation, schedules. */
+  flow: FlowOverview;
 }
 
 export async function loadOverview(queue: JobQueue, now = new Date()): Promise<Overview> {
@@ -20,10 +23,11 @@ export async function loadOverview(queue: JobQueue, now = new Date()): Promise<O
   // store buckets by epoch or from `since`.
   const end = Math.floor(now.getTime() / CHART_BUCKET_MS) * CHART_BUCKET_MS + CHART_BUCKET_MS;
   const since = new Date(end - CHART_BUCKETS * CHART_BUCKET_MS);
-  const [queues, buckets, workers] = await Promise.all([
+  const [queues, buckets, workers, flow] = await Promise.all([
     queue.queueStats(),
     queue.throughput({ since, bucketMs: CHART_BUCKET_MS }),
     queue.workersSeen(new Date(now.getTime() - 3_600_000)),
+    loadFlow(queue),
   ]);
   workers.sort((a, b) => b.lastSeen.getTime() - a.lastSeen.getTime());
   return {
@@ -31,5 +35,6 @@ export async function loadOverview(queue: JobQueue, now = new Date()): Promise<O
     queues,
     throughput: { since, bucketMs: CHART_BUCKET_MS, buckets },
     workers,
+    flow,
   };
 }

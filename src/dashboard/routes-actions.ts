@@ -8,6 +8,7 @@ import { assertName } from '../options.js';
 import type { Flash } from './pages/layout.js';
 import { segment } from './pages/layout.js';
 import { findBatch, type DashboardRequest } from './request.js';
+import { flowActions } from './routes-flow.js';
 
 export interface ActionOutcome {
   flash: Flash;
@@ -120,4 +121,5 @@ export const actions: Action[] = [
       };
     },
   },
+  ...flowActions,
 ];

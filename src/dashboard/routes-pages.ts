@@ -14,6 +14,7 @@ import { overviewPage } from './pages/overview.js';
 import { parseListParams } from './params.js';
 import { findBatch, type DashboardRequest, type Route } from './request.js';
 import type { SafeHtml } from './html.js';
+import { flowPageRoutes } from './routes-flow.js';
 
 const PAGE_SIZE = 50;
 const LIST_PARAMS = ['status', 'key', 'after', 'order'] as const;
@@ -199,4 +200,5 @@ export const pageRoutes: Route[] = [
       });
     },
   },
+  ...flowPageRoutes,
 ];

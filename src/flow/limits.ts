@@ -28,7 +28,9 @@ export function parseRate(input: RateInput, what: string): RateLimit | null {
   if (typeof input === 'string') {
     const match = /^\s*([^/]*)\/(.*)$/.exec(input);
     if (!match) {
-      throw new ValidationError(`Expected ${what} to be N/duration such as 10/1s or 100/5m, got ${JSON.stringify(input)}`);
+      throw new ValidationError(
+        `Expected ${what} to be N/duration such as 10/1s or 100/5m, got ${JSON.stringify(input)}`,
+      );
     }
     limit = /^\s*\d+\s*$/.test(match[1]!) ? Number(match[1]) : Number.NaN;
     interval = match[2]!;
@@ -36,17 +38,25 @@ export function parseRate(input: RateInput, what: string): RateLimit | null {
     limit = input.limit;
     interval = input.interval;
   } else {
-    throw new ValidationError(`Expected ${what} to be N/duration such as 10/1s, got ${describe(input)}`);
+    throw new ValidationError(
+      `Expected ${what} to be N/duration such as 10/1s, got ${describe(input)}`,
+    );
   }
   if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > 1_000_000) {
-    throw new ValidationError(`Expected the count in ${what} to be a whole number from 1 to 1000000, got ${JSON.stringify(input)}`);
+    throw new ValidationError(
+      `Expected the count in ${what} to be a whole number from 1 to 1000000, got ${JSON.stringify(input)}`,
+    );
   }
   if (typeof interval !== 'string' && typeof interval !== 'number') {
-    throw new ValidationError(`Expected the interval in ${what} to be a duration like 1s or 5m, got ${describe(interval)}`);
+    throw new ValidationError(
+      `Expected the interval in ${what} to be a duration like 1s or 5m, got ${describe(interval)}`,
+    );
   }
   const intervalMs = parseDuration(interval, `the interval in ${what}`);
   if (intervalMs < 1 || intervalMs > 7 * 86_400_000) {
-    throw new ValidationError(`Expected the interval in ${what} to be from 1ms to 7d, got ${JSON.stringify(input)}`);
+    throw new ValidationError(
+      `Expected the interval in ${what} to be from 1ms to 7d, got ${JSON.stringify(input)}`,
+    );
   }
   return { limit, intervalMs };
 }
@@ -54,7 +64,12 @@ export function parseRate(input: RateInput, what: string): RateLimit | null {
 /** `10/1s`, `3/1m`, `5/400ms`: the form `parseRate` reads back. */
 export function formatRate(rate: RateLimit | null): string {
   if (rate === null) return '-';
-  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]];
+  const units: Array<[string, number]> = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ];
   const [unit, ms] = units.find(([, size]) => rate.intervalMs % size === 0) ?? ['ms', 1];
   return `${rate.limit}/${rate.intervalMs / ms}${unit}`;
 }
@@ -66,21 +81,33 @@ export function toChanges(limits: QueueLimits): QueueConfigChanges {
   const changes: QueueConfigChanges = {};
   if (limits.perKeyConcurrency !== undefined) {
     changes.perKeyConcurrency =
-      limits.perKeyConcurrency === null ? null : assertInteger(limits.perKeyConcurrency, 'perKeyConcurrency', 1, 100_000);
+      limits.perKeyConcurrency === null
+        ? null
+        : assertInteger(limits.perKeyConcurrency, 'perKeyConcurrency', 1, 100_000);
   }
   if (limits.rate !== undefined) changes.rate = parseRate(limits.rate, '`rate`');
-  if (limits.perKeyRate !== undefined) changes.perKeyRate = parseRate(limits.perKeyRate, '`perKeyRate`');
+  if (limits.perKeyRate !== undefined)
+    changes.perKeyRate = parseRate(limits.perKeyRate, '`perKeyRate`');
   return changes;
 }
 
 function flowStore(store: Store): Required<Pick<Store, 'setQueueConfig' | 'listQueueConfigs'>> {
   if (!store.setQueueConfig || !store.listQueueConfigs) {
-    throw new ValidationError(`${store.description} does not support queue settings (pause, limits)`);
+    throw new ValidationError(
+      `${store.description} does not support queue settings (pause, limits)`,
+    );
   }
-  return { setQueueConfig: store.setQueueConfig.bind(store), listQueueConfigs: store.listQueueConfigs.bind(store) };
+  return {
+    setQueueConfig: store.setQueueConfig.bind(store),
+    listQueueConfigs: store.listQueueConfigs.bind(store),
+  };
 }
 
-export async function configureQueue(store: Store, queue: string, changes: QueueConfigChanges): Promise<QueueConfig> {
+export async function configureQueue(
+  store: Store,
+  queue: string,
+  changes: QueueConfigChanges,
+): Promise<QueueConfig> {
   return flowStore(store).setQueueConfig({ queue: assertName(queue, 'queue'), changes });
 }
 

@@ -35,21 +35,31 @@ function parse(cron: string, tz: string | null, from: Date) {
   return CronExpressionParser.parse(cron, { currentDate: from, tz: tz ?? 'UTC' });
 }
 
-export function validateSchedule(name: string, options: ScheduleOptions, maxBytes: number): NewSchedule {
+export function validateSchedule(
+  name: string,
+  options: ScheduleOptions,
+  maxBytes: number,
+): NewSchedule {
   assertName(name, 'name');
   if (options === null || typeof options !== 'object') {
-    throw new ValidationError(`Expected the schedule options to be an object, got ${describe(options)}`);
+    throw new ValidationError(
+      `Expected the schedule options to be an object, got ${describe(options)}`,
+    );
   }
   const tz = options.tz ?? null;
   if (tz !== null) {
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: assertName(tz, 'tz') });
     } catch {
-      throw new ValidationError(`Expected \`tz\` to be an IANA time zone such as America/Phoenix, got ${describe(tz)}`);
+      throw new ValidationError(
+        `Expected \`tz\` to be an IANA time zone such as America/Phoenix, got ${describe(tz)}`,
+      );
     }
   }
   if (typeof options.cron !== 'string' || options.cron.trim() === '') {
-    throw new ValidationError(`Expected \`cron\` to be a cron expression such as "0 3 * * *", got ${describe(options.cron)}`);
+    throw new ValidationError(
+      `Expected \`cron\` to be a cron expression such as "0 3 * * *", got ${describe(options.cron)}`,
+    );
   }
   try {
     parse(options.cron, tz, new Date()).next();
@@ -60,7 +70,9 @@ export function validateSchedule(name: string, options: ScheduleOptions, maxByte
   }
   const catchUp = options.catchUp ?? 'none';
   if (catchUp !== 'none' && catchUp !== 'latest') {
-    throw new ValidationError(`Expected \`catchUp\` to be none or latest, got ${describe(catchUp)}`);
+    throw new ValidationError(
+      `Expected \`catchUp\` to be none or latest, got ${describe(catchUp)}`,
+    );
   }
   return {
     name,
@@ -94,7 +106,9 @@ export function dueTick(schedule: Schedule, now: Date): { tick: Date; enqueue: b
   // or at the last tick handled, whichever is later.
   let from = anchor;
   try {
-    const previous = parse(schedule.cron, schedule.tz, new Date(now.getTime() + 1)).prev().toDate();
+    const previous = parse(schedule.cron, schedule.tz, new Date(now.getTime() + 1))
+      .prev()
+      .toDate();
     const start = previous.getTime() - 86_400_000;
     if (start > from.getTime()) from = new Date(start);
   } catch {
@@ -130,7 +144,9 @@ export class Schedules {
     this.#maxBytes = maxBytes;
   }
 
-  #need<K extends 'upsertSchedule' | 'listSchedules' | 'removeSchedule'>(name: K): NonNullable<Store[K]> {
+  #need<K extends 'upsertSchedule' | 'listSchedules' | 'removeSchedule'>(
+    name: K,
+  ): NonNullable<Store[K]> {
     const method = this.#store[name];
     if (!method) throw new ValidationError(`${this.#store.description} does not support schedules`);
     return (method as (...args: never[]) => unknown).bind(this.#store) as NonNullable<Store[K]>;
@@ -138,7 +154,9 @@ export class Schedules {
 
   /** Adds or replaces a schedule; a replaced one keeps its last tick, so no tick fires twice. */
   async add(name: string, options: ScheduleOptions): Promise<ScheduleInfo> {
-    const saved = await this.#need('upsertSchedule')(validateSchedule(name, options, this.#maxBytes));
+    const saved = await this.#need('upsertSchedule')(
+      validateSchedule(name, options, this.#maxBytes),
+    );
     return { ...saved, nextRunAt: nextRun(saved, await this.#store.now()) };
   }
 

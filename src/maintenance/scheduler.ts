@@ -67,7 +67,11 @@ export class Scheduler {
               batchName: null,
             }
           : null;
-        const outcome = await this.#store.fireSchedule({ name: schedule.name, tick: due.tick, job });
+        const outcome = await this.#store.fireSchedule({
+          name: schedule.name,
+          tick: due.tick,
+          job,
+        });
         if (outcome.job) {
           enqueued.push(outcome.job.id);
           this.#events?.emit('enqueued', outcome.job);

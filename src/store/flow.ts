@@ -25,7 +25,9 @@ export interface QueueConfig {
 }
 
 /** Fields to change; `null` clears a limit. */
-export type QueueConfigChanges = Partial<Pick<QueueConfig, 'paused' | 'perKeyConcurrency' | 'rate' | 'perKeyRate'>>;
+export type QueueConfigChanges = Partial<
+  Pick<QueueConfig, 'paused' | 'perKeyConcurrency' | 'rate' | 'perKeyRate'>
+>;
 
 export interface BatchCallback {
   queue: string;
@@ -54,16 +56,30 @@ export interface Schedule extends NewSchedule {
 
 /** A queue configuration with no limit and not paused: what an unconfigured queue behaves as. */
 export function defaultQueueConfig(queue: string, now: Date): QueueConfig {
-  return { queue, paused: false, perKeyConcurrency: null, rate: null, perKeyRate: null, updatedAt: now };
+  return {
+    queue,
+    paused: false,
+    perKeyConcurrency: null,
+    rate: null,
+    perKeyRate: null,
+    updatedAt: now,
+  };
 }
 
-export function applyChanges(config: QueueConfig, changes: QueueConfigChanges, now: Date): QueueConfig {
+export function applyChanges(
+  config: QueueConfig,
+  changes: QueueConfigChanges,
+  now: Date,
+): QueueConfig {
   return { ...config, ...changes, updatedAt: now };
 }
 
 /** Whether claims from this queue must count running jobs or starts (the slower, exact path). */
 export function isLimited(config: QueueConfig | undefined): boolean {
-  return !!config && (config.perKeyConcurrency !== null || config.rate !== null || config.perKeyRate !== null);
+  return (
+    !!config &&
+    (config.perKeyConcurrency !== null || config.rate !== null || config.perKeyRate !== null)
+  );
 }
 
 /** The longest window a claim must look back over for starts (0 when no rate is set). */
@@ -97,7 +113,8 @@ export class ClaimBudget {
     this.#config = config;
     this.#running = new Map(usage.runningByKey);
     this.#keyStarts = new Map(usage.keyStarts);
-    this.#queueLeft = config.rate === null ? Infinity : Math.max(0, config.rate.limit - usage.queueStarts);
+    this.#queueLeft =
+      config.rate === null ? Infinity : Math.max(0, config.rate.limit - usage.queueStarts);
   }
 
   /** Starts the queue's rate still allows. */
@@ -111,7 +128,8 @@ export class ClaimBudget {
     const perKey = this.#config.perKeyConcurrency;
     if (perKey !== null) for (const [key, n] of this.#running) if (n >= perKey) blocked.add(key);
     const rate = this.#config.perKeyRate;
-    if (rate !== null) for (const [key, n] of this.#keyStarts) if (n >= rate.limit) blocked.add(key);
+    if (rate !== null)
+      for (const [key, n] of this.#keyStarts) if (n >= rate.limit) blocked.add(key);
     return [...blocked];
   }
 

@@ -20,14 +20,20 @@ const executor = queue.work(
   async (job) => {
     // The handler sees the payload, not the concurrency key: the tests put the key in both.
     const key = (job.payload as { key?: string } | null)?.key ?? null;
-    appendFileSync(eventsFile!, `${JSON.stringify({ e: 'start', key, id: job.id, pid: process.pid, t: now() })}\n`);
+    appendFileSync(
+      eventsFile!,
+      `${JSON.stringify({ e: 'start', key, id: job.id, pid: process.pid, t: now() })}\n`,
+    );
     if (barrier) {
       writeFileSync(join(barrier, `${job.id}`), '');
       while (readdirSync(barrier).length < 2) await sleep(2);
     } else {
       await sleep(Number(handlerMs));
     }
-    appendFileSync(eventsFile!, `${JSON.stringify({ e: 'end', key, id: job.id, pid: process.pid, t: now() })}\n`);
+    appendFileSync(
+      eventsFile!,
+      `${JSON.stringify({ e: 'end', key, id: job.id, pid: process.pid, t: now() })}\n`,
+    );
   },
   {
     concurrency: Number(concurrency),

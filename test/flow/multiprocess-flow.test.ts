@@ -26,17 +26,30 @@ for (const target of FLOW_DBS) {
         // Keyed jobs first in FIFO order, unkeyed last: those must still run alongside.
         const items = Array.from({ length: 400 }, (_, i) => {
           const key = i < 360 ? `host-${i % KEYS}` : null;
-          return { queue: 'flow', payload: { i, key }, options: key ? { concurrencyKey: key } : {} };
+          return {
+            queue: 'flow',
+            payload: { i, key },
+            options: key ? { concurrencyKey: key } : {},
+          };
         });
         await queue.enqueueMany(items);
         const events = join(tempDir(), 'events.log');
         const workers = Array.from({ length: 4 }, () =>
-          startFlowWorker({ db, queue: 'flow', concurrency: 10, events, handlerMs: 15, exitWhenEmpty: true }),
+          startFlowWorker({
+            db,
+            queue: 'flow',
+            concurrency: 10,
+            events,
+            handlerMs: 15,
+            exitWhenEmpty: true,
+          }),
         );
         let sampled = 0;
         const observed = new Map<string, number>();
         let finished = false;
-        const exits = Promise.all(workers.map((worker) => worker.exited)).finally(() => (finished = true));
+        const exits = Promise.all(workers.map((worker) => worker.exited)).finally(
+          () => (finished = true),
+        );
         while (!finished) {
           for (const { key, running } of await queue.store.runningByKey!({ queue: 'flow' })) {
             observed.set(key, Math.max(observed.get(key) ?? 0, running));
@@ -73,7 +86,9 @@ for (const target of FLOW_DBS) {
       const queue = await JobQueue.open({ db });
       try {
         await queue.configureQueue('rated', { rate: '5/400ms' });
-        await queue.enqueueMany(Array.from({ length: 20 }, (_, i) => ({ queue: 'rated', payload: { i } })));
+        await queue.enqueueMany(
+          Array.from({ length: 20 }, (_, i) => ({ queue: 'rated', payload: { i } })),
+        );
         const events = join(tempDir(), 'events.log');
         const workers = Array.from({ length: 2 }, () =>
           startFlowWorker({ db, queue: 'rated', concurrency: 10, events, exitWhenEmpty: true }),
@@ -84,7 +99,8 @@ for (const target of FLOW_DBS) {
         const starts: number[] = [];
         for await (const job of queue.listAll({ queue: 'rated' })) {
           expect(job.status).toBe('completed');
-          for (const attempt of await queue.attempts(job.id)) starts.push(attempt.startedAt.getTime());
+          for (const attempt of await queue.attempts(job.id))
+            starts.push(attempt.startedAt.getTime());
         }
         starts.sort((a, b) => a - b);
         expect(starts).toHaveLength(20);
@@ -117,7 +133,9 @@ for (const target of FLOW_DBS) {
           { queue: 'pair', payload: { n: 1 }, options: { batch: 'pair-run' } },
           { queue: 'pair', payload: { n: 2 }, options: { batch: 'pair-run' } },
         ]);
-        expect(await queue.onBatchComplete('pair-run', { queue: 'summary', payload: { report: true } })).toEqual({
+        expect(
+          await queue.onBatchComplete('pair-run', { queue: 'summary', payload: { report: true } }),
+        ).toEqual({
           firedJobId: null,
         });
         await waitUntil(

@@ -35,15 +35,24 @@ for (const target of FLOW_DBS) {
         // The worker is alive and claiming with free slots: the claim that took this job of another
         // queue, enqueued after media:2, would have taken media:2 too had the pause not held it.
         await queue.enqueue('other', { n: 3 });
-        await waitUntil(async () => (await queue.stats()).queues.other?.counts.completed === 1, 'the other queue ran');
+        await waitUntil(
+          async () => (await queue.stats()).queues.other?.counts.completed === 1,
+          'the other queue ran',
+        );
         expect(started).not.toContain('media:2');
         expect((await queue.stats()).queues.media!.counts.pending).toBe(1);
         // The job that was running when the queue was paused finishes.
         release();
-        await waitUntil(async () => (await queue.stats()).queues.media?.counts.completed === 1, 'the running job finished');
+        await waitUntil(
+          async () => (await queue.stats()).queues.media?.counts.completed === 1,
+          'the running job finished',
+        );
         expect((await queue.queueConfig('media')).paused).toBe(true);
         await queue.resume('media');
-        await waitUntil(async () => (await queue.stats()).queues.media?.counts.completed === 2, 'the waiting job ran after resume');
+        await waitUntil(
+          async () => (await queue.stats()).queues.media?.counts.completed === 2,
+          'the waiting job ran after resume',
+        );
         expect(started).toEqual(['media:1', 'other:3', 'media:2']);
         await executor.stop();
       } finally {
@@ -56,7 +65,11 @@ for (const target of FLOW_DBS) {
       const { db, drop } = await target.create();
       const queue = await JobQueue.open({ db });
       try {
-        const config = await queue.configureQueue('api', { perKeyConcurrency: 2, rate: '10/1s', perKeyRate: { limit: 3, interval: '1m' } });
+        const config = await queue.configureQueue('api', {
+          perKeyConcurrency: 2,
+          rate: '10/1s',
+          perKeyRate: { limit: 3, interval: '1m' },
+        });
         expect(config).toMatchObject({
           queue: 'api',
           paused: false,
@@ -67,13 +80,28 @@ for (const target of FLOW_DBS) {
         // Fields left out keep their value; null clears one.
         await queue.configureQueue('api', { rate: null });
         expect(await queue.queueConfig('api')).toMatchObject({ perKeyConcurrency: 2, rate: null });
-        expect(await queue.queueConfig('never-configured')).toMatchObject({ paused: false, perKeyConcurrency: null });
-        await expect(queue.configureQueue('api', { rate: '5' })).rejects.toThrow('Expected `rate` to be N/duration such as 10/1s or 100/5m, got "5"');
-        await expect(queue.configureQueue('api', { rate: 'x/1s' })).rejects.toThrow(/count in `rate`/);
-        await expect(queue.configureQueue('api', { rate: '5/soon' })).rejects.toThrow(/interval in `rate`/);
-        await expect(queue.configureQueue('api', { perKeyConcurrency: 0 })).rejects.toThrow('Expected `perKeyConcurrency` to be a whole number from 1 to 100000, got 0');
-        await expect(queue.enqueue('api', {}, { concurrencyKey: '' })).rejects.toThrow(/`concurrencyKey`/);
-        await expect(queue.onBatchComplete('no-such-batch', { queue: 'x' })).rejects.toThrow(/No batch/);
+        expect(await queue.queueConfig('never-configured')).toMatchObject({
+          paused: false,
+          perKeyConcurrency: null,
+        });
+        await expect(queue.configureQueue('api', { rate: '5' })).rejects.toThrow(
+          'Expected `rate` to be N/duration such as 10/1s or 100/5m, got "5"',
+        );
+        await expect(queue.configureQueue('api', { rate: 'x/1s' })).rejects.toThrow(
+          /count in `rate`/,
+        );
+        await expect(queue.configureQueue('api', { rate: '5/soon' })).rejects.toThrow(
+          /interval in `rate`/,
+        );
+        await expect(queue.configureQueue('api', { perKeyConcurrency: 0 })).rejects.toThrow(
+          'Expected `perKeyConcurrency` to be a whole number from 1 to 100000, got 0',
+        );
+        await expect(queue.enqueue('api', {}, { concurrencyKey: '' })).rejects.toThrow(
+          /`concurrencyKey`/,
+        );
+        await expect(queue.onBatchComplete('no-such-batch', { queue: 'x' })).rejects.toThrow(
+          /No batch/,
+        );
       } finally {
         await queue.close();
         await drop();

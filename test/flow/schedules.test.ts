@@ -13,7 +13,11 @@ beforeAll(requirePostgres);
 
 const MINUTE = 60_000;
 
-async function withQueues<T>(db: string, count: number, fn: (queues: JobQueue[]) => Promise<T>): Promise<T> {
+async function withQueues<T>(
+  db: string,
+  count: number,
+  fn: (queues: JobQueue[]) => Promise<T>,
+): Promise<T> {
   const queues: JobQueue[] = [];
   try {
     for (let i = 0; i < count; i++) queues.push(await JobQueue.open({ db }));
@@ -38,7 +42,8 @@ async function race(queues: JobQueue[], from: string, to: string, stepMs: number
 async function ticksOf(queue: JobQueue, name: string): Promise<string[]> {
   const keys: string[] = [];
   for await (const job of queue.listAll({ queue: 'cron' })) {
-    if (job.key?.startsWith(`schedule:${name}:`)) keys.push(job.key.slice(`schedule:${name}:`.length));
+    if (job.key?.startsWith(`schedule:${name}:`))
+      keys.push(job.key.slice(`schedule:${name}:`.length));
   }
   return keys;
 }
@@ -50,13 +55,32 @@ for (const target of FLOW_DBS) {
       try {
         await withQueues(db, 3, async (queues) => {
           const api = queues[0]!.schedules;
-          await api.add('hourly', { cron: '0 * * * *', queue: 'cron', tz: 'America/New_York', catchUp: 'latest' });
+          await api.add('hourly', {
+            cron: '0 * * * *',
+            queue: 'cron',
+            tz: 'America/New_York',
+            catchUp: 'latest',
+          });
           await api.add('daily', { cron: '30 2 * * *', queue: 'cron', tz: 'America/New_York' });
-          await api.add('late-night', { cron: '30 1 * * *', queue: 'cron', tz: 'America/New_York' });
+          await api.add('late-night', {
+            cron: '30 1 * * *',
+            queue: 'cron',
+            tz: 'America/New_York',
+          });
           // Spring forward, 2027-03-14: 02:00 EST becomes 03:00 EDT (07:00Z).
-          const spring = await race(queues, '2027-03-14T04:00:00Z', '2027-03-14T10:00:00Z', 10 * MINUTE);
+          const spring = await race(
+            queues,
+            '2027-03-14T04:00:00Z',
+            '2027-03-14T10:00:00Z',
+            10 * MINUTE,
+          );
           // Fall back, 2027-11-07: 02:00 EDT becomes 01:00 EST, so 01:xx happens twice.
-          const fall = await race(queues, '2027-11-07T03:00:00Z', '2027-11-07T08:00:00Z', 10 * MINUTE);
+          const fall = await race(
+            queues,
+            '2027-11-07T03:00:00Z',
+            '2027-11-07T08:00:00Z',
+            10 * MINUTE,
+          );
           const hourly = await ticksOf(queues[0]!, 'hourly');
           expect(hourly).toEqual([
             // 23:00 EST, 00:00, 01:00 EST, then 03:00 EDT: no 02:00 that day, still hourly in UTC.
@@ -77,7 +101,10 @@ for (const target of FLOW_DBS) {
           ]);
           // 02:30 does not exist on 2027-03-14: it runs once, at 03:30 EDT. Catch-up none: the 02:30
           // of the day before, 20 h late at the first pass, is skipped.
-          expect(await ticksOf(queues[0]!, 'daily')).toEqual(['2027-03-14T07:30:00.000Z', '2027-11-07T07:30:00.000Z']);
+          expect(await ticksOf(queues[0]!, 'daily')).toEqual([
+            '2027-03-14T07:30:00.000Z',
+            '2027-11-07T07:30:00.000Z',
+          ]);
           // 01:30 happens twice on 2027-11-07; the job runs once.
           const lateNight = await ticksOf(queues[0]!, 'late-night');
           expect(lateNight.filter((tick) => tick.startsWith('2027-11-07'))).toHaveLength(1);
@@ -92,12 +119,23 @@ for (const target of FLOW_DBS) {
       const { db, drop } = await target.create();
       try {
         await withQueues(db, 1, async ([queue]) => {
-          await queue!.schedules.add('skip', { cron: '*/15 * * * *', queue: 'cron', catchUp: 'none' });
-          await queue!.schedules.add('latest', { cron: '*/15 * * * *', queue: 'cron', catchUp: 'latest' });
+          await queue!.schedules.add('skip', {
+            cron: '*/15 * * * *',
+            queue: 'cron',
+            catchUp: 'none',
+          });
+          await queue!.schedules.add('latest', {
+            cron: '*/15 * * * *',
+            queue: 'cron',
+            catchUp: 'latest',
+          });
           await race([queue!], '2027-01-01T00:00:00Z', '2027-01-01T00:00:00Z', MINUTE);
           // Down from 00:00 to 02:07: eight ticks missed.
           await race([queue!], '2027-01-01T02:07:00Z', '2027-01-01T02:16:00Z', MINUTE);
-          expect(await ticksOf(queue!, 'skip')).toEqual(['2027-01-01T00:00:00.000Z', '2027-01-01T02:15:00.000Z']);
+          expect(await ticksOf(queue!, 'skip')).toEqual([
+            '2027-01-01T00:00:00.000Z',
+            '2027-01-01T02:15:00.000Z',
+          ]);
           expect(await ticksOf(queue!, 'latest')).toEqual([
             '2027-01-01T00:00:00.000Z',
             '2027-01-01T02:00:00.000Z',
@@ -116,8 +154,12 @@ for (const target of FLOW_DBS) {
       const { db, drop } = await target.create();
       try {
         await withQueues(db, 1, async ([queue]) => {
-          await expect(queue!.schedules.add('x', { cron: 'every day', queue: 'q' })).rejects.toThrow(/`cron`.*"every day"/);
-          await expect(queue!.schedules.add('x', { cron: '0 3 * * *', queue: 'q', tz: 'Mars/Base' })).rejects.toThrow(/IANA time zone/);
+          await expect(
+            queue!.schedules.add('x', { cron: 'every day', queue: 'q' }),
+          ).rejects.toThrow(/`cron`.*"every day"/);
+          await expect(
+            queue!.schedules.add('x', { cron: '0 3 * * *', queue: 'q', tz: 'Mars/Base' }),
+          ).rejects.toThrow(/IANA time zone/);
           await expect(
             queue!.schedules.add('x', { cron: '0 3 * * *', queue: 'q', catchUp: 'all' as 'none' }),
           ).rejects.toThrow(/`catchUp` to be none or latest/);

@@ -9,7 +9,12 @@ function need<K extends keyof Store>(store: Store, name: K): NonNullable<Store[K
   return (method as (...args: unknown[]) => unknown).bind(store) as NonNullable<Store[K]>;
 }
 
-async function claim(store: Store, limit: number, queue = 'q', workerId = 'w1'): Promise<ClaimedJob[]> {
+async function claim(
+  store: Store,
+  limit: number,
+  queue = 'q',
+  workerId = 'w1',
+): Promise<ClaimedJob[]> {
   return store.claim({ queues: [queue], limit, workerId, leaseMs: 30_000 });
 }
 
@@ -32,10 +37,19 @@ export function defineFlowConformance(ctx: SuiteContext): void {
       const setQueueConfig = need(store, 'setQueueConfig');
       await store.enqueue({ jobs: [newJob(), newJob(), newJob({ queue: 'other' })] });
       const paused = await setQueueConfig({ queue: 'q', changes: { paused: true } });
-      expect(paused).toMatchObject({ queue: 'q', paused: true, perKeyConcurrency: null, rate: null });
+      expect(paused).toMatchObject({
+        queue: 'q',
+        paused: true,
+        perKeyConcurrency: null,
+        rate: null,
+      });
       expect(await claim(store, 10)).toEqual([]);
-      expect(await store.claim({ queues: ['q', 'other'], limit: 10, workerId: 'w', leaseMs: 30_000 })).toHaveLength(1);
-      expect((await need(store, 'listQueueConfigs')()).map((c) => [c.queue, c.paused])).toEqual([['q', true]]);
+      expect(
+        await store.claim({ queues: ['q', 'other'], limit: 10, workerId: 'w', leaseMs: 30_000 }),
+      ).toHaveLength(1);
+      expect((await need(store, 'listQueueConfigs')()).map((c) => [c.queue, c.paused])).toEqual([
+        ['q', true],
+      ]);
       await setQueueConfig({ queue: 'q', changes: { paused: false } });
       expect(await claim(store, 10)).toHaveLength(2);
     });
@@ -76,7 +90,8 @@ export function defineFlowConformance(ctx: SuiteContext): void {
         Array.from({ length: 8 }, (_, i) => claim(i % 2 ? other : store, 2, 'q', `w${i}`)),
       );
       const perKey = new Map<string, number>();
-      for (const job of claims.flat()) perKey.set(job.concurrencyKey!, (perKey.get(job.concurrencyKey!) ?? 0) + 1);
+      for (const job of claims.flat())
+        perKey.set(job.concurrencyKey!, (perKey.get(job.concurrencyKey!) ?? 0) + 1);
       expect(Object.fromEntries(perKey)).toEqual({ k0: 3, k1: 3 });
     });
 
@@ -90,8 +105,17 @@ export function defineFlowConformance(ctx: SuiteContext): void {
       await store.finish({ ends: started.map((job) => end(job)) });
       // Finished jobs still count: the limit is on starts. Another connection (a restarted worker) agrees.
       expect(await claim(await ctx.another(), 10)).toEqual([]);
-      await setQueueConfig({ queue: 'q', changes: { rate: null, perKeyRate: { limit: 1, intervalMs: 60_000 } } });
-      await store.enqueue({ jobs: [newJob({ concurrencyKey: 'a' }), newJob({ concurrencyKey: 'a' }), newJob({ concurrencyKey: 'b' })] });
+      await setQueueConfig({
+        queue: 'q',
+        changes: { rate: null, perKeyRate: { limit: 1, intervalMs: 60_000 } },
+      });
+      await store.enqueue({
+        jobs: [
+          newJob({ concurrencyKey: 'a' }),
+          newJob({ concurrencyKey: 'a' }),
+          newJob({ concurrencyKey: 'b' }),
+        ],
+      });
       // The two unkeyed jobs left over, one of a, one of b.
       expect(keysOf(await claim(store, 10))).toEqual(['-', '-', 'a', 'b']);
       expect(await claim(store, 10)).toEqual([]);
@@ -99,7 +123,10 @@ export function defineFlowConformance(ctx: SuiteContext): void {
 
     it('lets jobs over the rate wait, and starts them once the window has passed', async () => {
       const store = ctx.store();
-      await need(store, 'setQueueConfig')({ queue: 'q', changes: { rate: { limit: 2, intervalMs: 400 } } });
+      await need(
+        store,
+        'setQueueConfig',
+      )({ queue: 'q', changes: { rate: { limit: 2, intervalMs: 400 } } });
       await store.enqueue({ jobs: Array.from({ length: 3 }, () => newJob()) });
       const first = await claim(store, 10);
       expect(first).toHaveLength(2);
@@ -108,7 +135,10 @@ export function defineFlowConformance(ctx: SuiteContext): void {
       expect(waiting.status).toBe('pending');
       const attempts = await store.listAttempts(first[0]!.id);
       const windowEnd = attempts[0]!.startedAt.getTime() + 400;
-      await waitUntil(async () => (await store.now()).getTime() > windowEnd + 5, 'the rate window has passed');
+      await waitUntil(
+        async () => (await store.now()).getTime() > windowEnd + 5,
+        'the rate window has passed',
+      );
       expect(await claim(store, 10)).toHaveLength(1);
     });
   });
@@ -117,15 +147,28 @@ export function defineFlowConformance(ctx: SuiteContext): void {
     it('enqueues one follow-up when the last two jobs finish at once on two connections', async () => {
       const store = ctx.store();
       const other = await ctx.another();
-      const [a] = await store.enqueue({ jobs: [newJob({ batchName: 'run-1' }), newJob({ batchName: 'run-1' })] });
+      const [a] = await store.enqueue({
+        jobs: [newJob({ batchName: 'run-1' }), newJob({ batchName: 'run-1' })],
+      });
       const batchId = a!.job.batchId!;
       expect(
-        await need(store, 'setBatchCallback')({ batchId, callback: { queue: 'after', payload: '{"note":"x"}' } }),
+        await need(
+          store,
+          'setBatchCallback',
+        )({ batchId, callback: { queue: 'after', payload: '{"note":"x"}' } }),
       ).toEqual({ firedJobId: null });
       const [j1, j2] = await claim(store, 2);
       const [r1, r2] = await Promise.all([
         store.finish({ ends: [end(j1!)] }),
-        other.finish({ ends: [end(j2!, { status: 'failed', attemptOutcome: 'failed', error: { message: 'x', stack: null } })] }),
+        other.finish({
+          ends: [
+            end(j2!, {
+              status: 'failed',
+              attemptOutcome: 'failed',
+              error: { message: 'x', stack: null },
+            }),
+          ],
+        }),
       ]);
       expect([r1, r2]).toEqual([[true], [true]]);
       const followUps = await store.listJobs({ queue: 'after', limit: 10 });
@@ -138,7 +181,10 @@ export function defineFlowConformance(ctx: SuiteContext): void {
       });
       // Setting it again does not fire a second one.
       expect(
-        await need(store, 'setBatchCallback')({ batchId, callback: { queue: 'after', payload: '{}' } }),
+        await need(
+          store,
+          'setBatchCallback',
+        )({ batchId, callback: { queue: 'after', payload: '{}' } }),
       ).toEqual({ firedJobId: followUps[0]!.id });
       expect(await store.listJobs({ queue: 'after', limit: 10 })).toHaveLength(1);
     });
@@ -148,11 +194,16 @@ export function defineFlowConformance(ctx: SuiteContext): void {
       const setBatchCallback = need(store, 'setBatchCallback');
       const [done] = await store.enqueue({ jobs: [newJob({ batchName: 'done' })] });
       await store.finish({ ends: [end((await claim(store, 1))[0]!)] });
-      const fired = await setBatchCallback({ batchId: done!.job.batchId!, callback: { queue: 'after', payload: 'null' } });
+      const fired = await setBatchCallback({
+        batchId: done!.job.batchId!,
+        callback: { queue: 'after', payload: 'null' },
+      });
       expect(fired.firedJobId).toMatch(/^\d+$/);
       const [waiting] = await store.enqueue({ jobs: [newJob({ batchName: 'cancel-me' })] });
       const batchId = waiting!.job.batchId!;
-      expect(await setBatchCallback({ batchId, callback: { queue: 'after', payload: '1' } })).toEqual({ firedJobId: null });
+      expect(
+        await setBatchCallback({ batchId, callback: { queue: 'after', payload: '1' } }),
+      ).toEqual({ firedJobId: null });
       await store.cancel({ batchId });
       const followUps = await store.listJobs({ queue: 'after', limit: 10 });
       expect(followUps.map((job) => (job.payload as { counts: unknown }).counts)).toEqual([
@@ -165,7 +216,10 @@ export function defineFlowConformance(ctx: SuiteContext): void {
   describe('schedules', () => {
     it('stores schedules and fires each tick once however many connections race', async () => {
       const store = ctx.store();
-      const saved = await need(store, 'upsertSchedule')({
+      const saved = await need(
+        store,
+        'upsertSchedule',
+      )({
         name: 'nightly',
         cron: '0 3 * * *',
         tz: 'America/Phoenix',
@@ -173,15 +227,29 @@ export function defineFlowConformance(ctx: SuiteContext): void {
         payload: '{"r":1}',
         catchUp: 'latest',
       });
-      expect(saved).toMatchObject({ name: 'nightly', tz: 'America/Phoenix', catchUp: 'latest', lastTick: null });
+      expect(saved).toMatchObject({
+        name: 'nightly',
+        tz: 'America/Phoenix',
+        catchUp: 'latest',
+        lastTick: null,
+      });
       const racers = [store, await ctx.another(), await ctx.another()];
       const tick = new Date('2026-03-08T10:00:00.000Z');
       const job = newJob({ queue: 'reports', key: `schedule:nightly:${tick.toISOString()}` });
-      const outcomes = await Promise.all(racers.map((racer) => need(racer, 'fireSchedule')({ name: 'nightly', tick, job })));
+      const outcomes = await Promise.all(
+        racers.map((racer) => need(racer, 'fireSchedule')({ name: 'nightly', tick, job })),
+      );
       expect(outcomes.filter((o) => o.fired)).toHaveLength(1);
       expect(await store.listJobs({ queue: 'reports', limit: 10 })).toHaveLength(1);
       // An older tick never fires after a newer one.
-      expect((await need(store, 'fireSchedule')({ name: 'nightly', tick: new Date(tick.getTime() - 1), job })).fired).toBe(false);
+      expect(
+        (
+          await need(
+            store,
+            'fireSchedule',
+          )({ name: 'nightly', tick: new Date(tick.getTime() - 1), job })
+        ).fired,
+      ).toBe(false);
       const [listed] = await need(store, 'listSchedules')();
       expect(listed!.lastTick?.toISOString()).toBe(tick.toISOString());
       expect(await need(store, 'removeSchedule')('nightly')).toBe(true);

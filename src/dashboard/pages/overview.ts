@@ -4,6 +4,7 @@ import { formatAge, formatCount, formatTime, throughputChart } from '../componen
 import { html, type SafeHtml } from '../html.js';
 import { CHART_BUCKETS, type Overview } from '../overview-data.js';
 import { href, page, segment, type PageContext } from './layout.js';
+import { flowSections } from './flow.js';
 
 export function overviewPage(ctx: PageContext, overview: Overview): SafeHtml {
   const names = Object.keys(overview.queues).sort();
@@ -50,6 +51,7 @@ export function overviewPage(ctx: PageContext, overview: Overview): SafeHtml {
             </table>`
       }
     </section>
+    ${flowSections(ctx, overview.flow)}
     <section id="overview-chart" data-live class="card">
       <h2>Throughput, last hour</h2>
       ${throughputChart(buckets, since, bucketMs, CHART_BUCKETS)}

@@ -26,7 +26,10 @@ const COUNTS = `SELECT status, count(*) AS n FROM jobs WHERE batch_id = ? GROUP 
 /** After jobs became terminal (call inside the write transaction): fires the callbacks of batches now complete. */
 export function completeBatches(conn: Connection, jobIds: string[], now: number): void {
   if (jobIds.length === 0) return;
-  const batchIds = conn.prepare(PENDING_CALLBACKS).pluck().all(JSON.stringify(jobIds.map(Number))) as string[];
+  const batchIds = conn
+    .prepare(PENDING_CALLBACKS)
+    .pluck()
+    .all(JSON.stringify(jobIds.map(Number))) as string[];
   for (const batchId of batchIds) fireIfComplete(conn, batchId, now);
 }
 
@@ -36,7 +39,8 @@ export function fireIfComplete(conn: Connection, batchId: string, now: number): 
   if (!batch || batch.on_complete_queue === null) return null;
   if (batch.on_complete_job_id !== null) return String(batch.on_complete_job_id);
   const counts: Partial<Record<JobStatus, number>> = {};
-  for (const row of conn.prepare<{ status: JobStatus; n: number }>(COUNTS).all(batchId)) counts[row.status] = row.n;
+  for (const row of conn.prepare<{ status: JobStatus; n: number }>(COUNTS).all(batchId))
+    counts[row.status] = row.n;
   if ((counts.pending ?? 0) + (counts.running ?? 0) + (counts.retrying ?? 0) > 0) return null;
   const { row } = insertJob(
     conn,
@@ -57,10 +61,16 @@ export function fireIfComplete(conn: Connection, batchId: string, now: number): 
   return String(row.id);
 }
 
-export function setBatchCallback(conn: Connection, batchId: string, callback: BatchCallback): { firedJobId: string | null } {
+export function setBatchCallback(
+  conn: Connection,
+  batchId: string,
+  callback: BatchCallback,
+): { firedJobId: string | null } {
   return conn.immediate(() => {
     const changed = conn
-      .prepare(`UPDATE batches SET on_complete_queue = ?, on_complete_payload = ? WHERE id = ? AND on_complete_job_id IS NULL`)
+      .prepare(
+        `UPDATE batches SET on_complete_queue = ?, on_complete_payload = ? WHERE id = ? AND on_complete_job_id IS NULL`,
+      )
       .run(callback.queue, callback.payload, batchId).changes;
     const fired = fireIfComplete(conn, batchId, Date.now());
     if (changed === 0 && fired === null) throw new Error(`no batch with id ${batchId}`);

@@ -33,7 +33,8 @@ function toConfig(row: QueueRow): QueueConfig {
     queue: row.name,
     paused: row.paused !== 0,
     perKeyConcurrency: row.per_key_concurrency,
-    rate: row.rate_limit === null ? null : { limit: row.rate_limit, intervalMs: row.rate_interval_ms! },
+    rate:
+      row.rate_limit === null ? null : { limit: row.rate_limit, intervalMs: row.rate_interval_ms! },
     perKeyRate:
       row.per_key_rate_limit === null
         ? null
@@ -48,7 +49,11 @@ export function listQueueConfigs(conn: Connection): QueueConfig[] {
   return conn.prepare<QueueRow>(`SELECT * FROM queues ORDER BY name`).all().map(toConfig);
 }
 
-export function setQueueConfig(conn: Connection, queue: string, changes: QueueConfigChanges): QueueConfig {
+export function setQueueConfig(
+  conn: Connection,
+  queue: string,
+  changes: QueueConfigChanges,
+): QueueConfig {
   return conn.immediate(() => {
     const now = new Date();
     const row = conn.prepare<QueueRow>(CONFIG).get(queue);
@@ -77,7 +82,10 @@ export function setQueueConfig(conn: Connection, queue: string, changes: QueueCo
 }
 
 /** The claim's queues without the paused ones, split into those without and with limits. */
-export function splitQueues(conn: Connection, queues: string[]): { plain: string[]; limited: QueueConfig[] } {
+export function splitQueues(
+  conn: Connection,
+  queues: string[],
+): { plain: string[]; limited: QueueConfig[] } {
   const plain: string[] = [];
   const limited: QueueConfig[] = [];
   for (const queue of new Set(queues)) {
@@ -95,7 +103,10 @@ const RUNNING_BY_KEY = `
   WHERE queue = ? AND status = 'running' AND concurrency_key IS NOT NULL
   GROUP BY concurrency_key`;
 
-export function runningByKey(conn: Connection, queue: string): Array<{ key: string; running: number }> {
+export function runningByKey(
+  conn: Connection,
+  queue: string,
+): Array<{ key: string; running: number }> {
   return conn
     .prepare<{ key: string; n: number }>(RUNNING_BY_KEY)
     .all(queue)
@@ -139,7 +150,10 @@ export function claimLimited(
   const queueStarts =
     config.rate === null
       ? 0
-      : (conn.prepare(QUEUE_STARTS).pluck().get(now - config.rate.intervalMs, queue) as number);
+      : (conn
+          .prepare(QUEUE_STARTS)
+          .pluck()
+          .get(now - config.rate.intervalMs, queue) as number);
   const keyStarts = new Map<string, number>();
   if (config.perKeyRate !== null) {
     for (const row of conn
@@ -153,10 +167,14 @@ export function claimLimited(
   const claimed: ClaimedJob[] = [];
   for (let round = rounds.next(); round; round = rounds.next()) {
     const blocked = JSON.stringify(round.blockedKeys);
-    const read = conn.prepare<FlowCandidate>(READY_FLOW('retrying')).all(queue, now, blocked, round.want);
+    const read = conn
+      .prepare<FlowCandidate>(READY_FLOW('retrying'))
+      .all(queue, now, blocked, round.want);
     if (read.length < round.want) {
       read.push(
-        ...conn.prepare<FlowCandidate>(READY_FLOW('pending')).all(queue, now, blocked, round.want - read.length),
+        ...conn
+          .prepare<FlowCandidate>(READY_FLOW('pending'))
+          .all(queue, now, blocked, round.want - read.length),
       );
     }
     for (const candidate of rounds.accept(read)) {

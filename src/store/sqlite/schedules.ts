@@ -42,8 +42,18 @@ export function upsertSchedule(conn: Connection, schedule: NewSchedule): Schedul
          ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, tz = excluded.tz, queue = excluded.queue,
            payload = excluded.payload, catch_up = excluded.catch_up`,
       )
-      .run(schedule.name, schedule.cron, schedule.tz, schedule.queue, schedule.payload, schedule.catchUp, Date.now());
-    return toSchedule(conn.prepare<ScheduleRow>(`SELECT * FROM schedules WHERE name = ?`).get(schedule.name)!);
+      .run(
+        schedule.name,
+        schedule.cron,
+        schedule.tz,
+        schedule.queue,
+        schedule.payload,
+        schedule.catchUp,
+        Date.now(),
+      );
+    return toSchedule(
+      conn.prepare<ScheduleRow>(`SELECT * FROM schedules WHERE name = ?`).get(schedule.name)!,
+    );
   });
 }
 
@@ -52,7 +62,9 @@ export function listSchedules(conn: Connection): Schedule[] {
 }
 
 export function removeSchedule(conn: Connection, name: string): boolean {
-  return conn.immediate(() => conn.prepare(`DELETE FROM schedules WHERE name = ?`).run(name).changes === 1);
+  return conn.immediate(
+    () => conn.prepare(`DELETE FROM schedules WHERE name = ?`).run(name).changes === 1,
+  );
 }
 
 export function fireSchedule(
@@ -62,7 +74,9 @@ export function fireSchedule(
   return conn.immediate(() => {
     const tick = params.tick.getTime();
     const won = conn
-      .prepare(`UPDATE schedules SET last_tick = ? WHERE name = ? AND (last_tick IS NULL OR last_tick < ?)`)
+      .prepare(
+        `UPDATE schedules SET last_tick = ? WHERE name = ? AND (last_tick IS NULL OR last_tick < ?)`,
+      )
       .run(tick, params.name, tick).changes;
     if (won !== 1) return { fired: false, job: null };
     if (params.job === null) return { fired: true, job: null };

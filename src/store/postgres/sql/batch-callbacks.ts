@@ -14,7 +14,11 @@ import { insertJob } from './enqueue.js';
 import type { Row } from '../rows.js';
 
 /** After jobs became terminal, inside their transaction: fires the callbacks of batches now complete. */
-export async function completeBatches(client: Queryable, s: string, jobIds: string[]): Promise<string[]> {
+export async function completeBatches(
+  client: Queryable,
+  s: string,
+  jobIds: string[],
+): Promise<string[]> {
   if (jobIds.length === 0) return [];
   const batches = await client.query<{ id: string }>(
     `select distinct b.id from ${s}.jobs j join ${s}.batches b on b.id = j.batch_id
@@ -70,7 +74,10 @@ export async function fireIfComplete(
     },
     null,
   );
-  await client.query(`update ${s}.batches set on_complete_job_id = $2 where id = $1`, [batchId, job.id]);
+  await client.query(`update ${s}.batches set on_complete_job_id = $2 where id = $1`, [
+    batchId,
+    job.id,
+  ]);
   return { id: job.id, queue: job.queue };
 }
 
@@ -86,6 +93,7 @@ export async function setBatchCallback(
     [batchId, callback.queue, callback.payload],
   );
   const fired = await fireIfComplete(client, s, batchId);
-  if ((updated.rowCount ?? 0) === 0 && fired === null) throw new Error(`no batch with id ${batchId}`);
+  if ((updated.rowCount ?? 0) === 0 && fired === null)
+    throw new Error(`no batch with id ${batchId}`);
   return { firedJobId: fired?.id ?? null };
 }

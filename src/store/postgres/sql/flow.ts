@@ -38,7 +38,11 @@ function toConfig(row: Row): QueueConfig {
   };
 }
 
-export async function readConfigs(client: Queryable, s: string, queues?: string[]): Promise<QueueConfig[]> {
+export async function readConfigs(
+  client: Queryable,
+  s: string,
+  queues?: string[],
+): Promise<QueueConfig[]> {
   const result =
     queues === undefined
       ? await client.query<Row>(`select * from ${s}.queues order by name`)
@@ -53,8 +57,13 @@ export async function setQueueConfig(
   queue: string,
   changes: QueueConfigChanges,
 ): Promise<QueueConfig> {
-  await client.query(`insert into ${s}.queues (name) values ($1) on conflict (name) do nothing`, [queue]);
-  const found = await client.query<Row>(`select *, now() as now from ${s}.queues where name = $1 for update`, [queue]);
+  await client.query(`insert into ${s}.queues (name) values ($1) on conflict (name) do nothing`, [
+    queue,
+  ]);
+  const found = await client.query<Row>(
+    `select *, now() as now from ${s}.queues where name = $1 for update`,
+    [queue],
+  );
   const now = toDate(found.rows[0]!.now);
   const current = found.rows[0] ? toConfig(found.rows[0]) : defaultQueueConfig(queue, now);
   const next = applyChanges(current, changes, now);
@@ -108,7 +117,13 @@ export async function runningByKey(
 }
 
 /** Starts are the attempts rows, so the limiter needs no writes of its own and survives restarts. */
-async function startsSince(client: Queryable, s: string, queue: string, since: Date, byKey: boolean) {
+async function startsSince(
+  client: Queryable,
+  s: string,
+  queue: string,
+  since: Date,
+  byKey: boolean,
+) {
   const result = await client.query<{ key: string | null; n: number }>(
     byKey
       ? `select j.concurrency_key as key, count(*)::int as n from ${s}.attempts a join ${s}.jobs j on j.id = a.job_id
@@ -128,7 +143,10 @@ export async function claimLimited(
   params: { limit: number; workerId: string; leaseMs: number },
 ): Promise<ClaimedJob[]> {
   const queue = config.queue;
-  await client.query(`select pg_advisory_xact_lock($1, hashtext($2))`, [FLOW_LOCK_CLASS, `${s}:${queue}`]);
+  await client.query(`select pg_advisory_xact_lock($1, hashtext($2))`, [
+    FLOW_LOCK_CLASS,
+    `${s}:${queue}`,
+  ]);
   const now = toDate((await client.query<Row>(`select clock_timestamp() as now`)).rows[0]!.now);
   const running = new Map<string, number>();
   if (config.perKeyConcurrency !== null) {
@@ -142,7 +160,8 @@ export async function claimLimited(
   const keyStarts = new Map<string, number>();
   if (config.perKeyRate !== null) {
     const since = new Date(now.getTime() - config.perKeyRate.intervalMs);
-    for (const row of await startsSince(client, s, queue, since, true)) keyStarts.set(row.key!, row.n);
+    for (const row of await startsSince(client, s, queue, since, true))
+      keyStarts.set(row.key!, row.n);
   }
   const budget = new ClaimBudget(config, { runningByKey: running, queueStarts, keyStarts });
   const rounds = new ClaimRounds(budget, params.limit);

@@ -23,7 +23,11 @@ function toSchedule(row: Row): Schedule {
 }
 
 /** Replacing a schedule keeps its last tick, so a re-add does not fire a tick again. */
-export async function upsertSchedule(client: Queryable, s: string, schedule: NewSchedule): Promise<Schedule> {
+export async function upsertSchedule(
+  client: Queryable,
+  s: string,
+  schedule: NewSchedule,
+): Promise<Schedule> {
   const result = await client.query<Row>(
     `insert into ${s}.schedules (name, cron, tz, queue, payload, catch_up) values ($1, $2, $3, $4, $5, $6)
      on conflict (name) do update set cron = excluded.cron, tz = excluded.tz, queue = excluded.queue,
@@ -35,11 +39,15 @@ export async function upsertSchedule(client: Queryable, s: string, schedule: New
 }
 
 export async function listSchedules(client: Queryable, s: string): Promise<Schedule[]> {
-  return (await client.query<Row>(`select * from ${s}.schedules order by name`)).rows.map(toSchedule);
+  return (await client.query<Row>(`select * from ${s}.schedules order by name`)).rows.map(
+    toSchedule,
+  );
 }
 
 export async function removeSchedule(client: Queryable, s: string, name: string): Promise<boolean> {
-  return ((await client.query(`delete from ${s}.schedules where name = $1`, [name])).rowCount ?? 0) === 1;
+  return (
+    ((await client.query(`delete from ${s}.schedules where name = $1`, [name])).rowCount ?? 0) === 1
+  );
 }
 
 /** Call inside a transaction: the conditional update locks the row, so one racer wins each tick. */
