@@ -1,5 +1,6 @@
 import type { ClaimedJob, Store } from '../store/store.js';
 import { crashPoint } from '../util/crash-points.js';
+import { throttledClaims } from '../store/flow.js';
 import { WakeSignal } from './wake-signal.js';
 
 export interface ProducerSettings {
@@ -30,6 +31,8 @@ export class Producer {
   readonly #signal = new WakeSignal();
   #stopped = false;
   #lastClaimFull = false;
+  /** The last claim left ready jobs waiting on a per-key or rate limit (flow control). */
+  #lastClaimThrottled = false;
   #changeToken: number | undefined;
 
   constructor(settings: ProducerSettings) {
@@ -40,9 +43,19 @@ export class Producer {
     this.#signal.wake();
   }
 
-  /** A slot freed up: worth a claim only if the last one found more work than slots. */
+  /**
+   * A slot freed up (its attempt's end is committed): worth a claim if the last one found more
+   * work than slots, or was held back by a limit that this end may have lifted (a job of a
+   * saturated key finished); otherwise a limited queue would wait a whole poll interval.
+   */
   slotFreed(): void {
-    if (this.#lastClaimFull) this.#signal.wake();
+    if (this.#lastClaimFull || this.#lastClaimThrottled) this.#signal.wake();
+  }
+
+  #throttleCount(): number {
+    let count = 0;
+    for (const queue of this.#settings.queues) count += throttledClaims.get(queue) ?? 0;
+    return count;
   }
 
   stop(): void {
@@ -58,7 +71,9 @@ export class Producer {
       if (free > 0) {
         let jobs: ClaimedJob[];
         try {
+          const throttledBefore = this.#throttleCount();
           jobs = await store.claim({ queues, limit: free, workerId, leaseMs });
+          this.#lastClaimThrottled = this.#throttleCount() > throttledBefore;
           errorDelay = 50;
           if (jobs.length > 0) crashPoint('after-claim');
         } catch (error) {
@@ -76,7 +91,12 @@ export class Producer {
         this.#lastClaimFull = jobs.length === free;
         for (const job of jobs) this.#settings.start(job);
         if (this.#lastClaimFull) continue;
-        if (jobs.length === 0 && this.#settings.freeSlots() === free && (await this.#settings.onIdle())) break;
+        if (
+          jobs.length === 0 &&
+          this.#settings.freeSlots() === free &&
+          (await this.#settings.onIdle())
+        )
+          break;
       }
       await this.#sleep();
     }

@@ -109,3 +109,46 @@ for (const target of FLOW_DBS) {
     });
   });
 }
+
+for (const target of FLOW_DBS) {
+  describe(`per-key limit in one process: ${target.name}`, () => {
+    it('claims the next job of a saturated key as soon as one ends, not a poll interval later', async () => {
+      const { db, drop } = await target.create();
+      const queue = await JobQueue.open({ db });
+      try {
+        await queue.configureQueue('one-host', { perKeyConcurrency: 1 });
+        await queue.enqueueMany(
+          Array.from({ length: 6 }, (_, n) => ({
+            queue: 'one-host',
+            payload: { n },
+            options: { concurrencyKey: 'h' },
+          })),
+        );
+        let running = 0;
+        let most = 0;
+        const started = Date.now();
+        // A 10 s poll interval: without the wake-up after each end, 6 jobs would take 50 s.
+        const executor = queue.work(
+          'one-host',
+          async () => {
+            most = Math.max(most, ++running);
+            await new Promise((resolve) => setImmediate(resolve));
+            running--;
+          },
+          { concurrency: 5, pollInterval: '10s', exitWhenEmpty: true },
+        );
+        await waitUntil(
+          async () => (await queue.stats()).queues['one-host']?.counts.completed === 6,
+          'all six ran',
+          20_000,
+        );
+        expect(Date.now() - started).toBeLessThan(8_000);
+        expect(most).toBe(1);
+        await executor.stop();
+      } finally {
+        await queue.close();
+        await drop();
+      }
+    });
+  });
+}
