@@ -13,6 +13,7 @@ import { spawnTracked } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
 import { CHAOS_HANDLER, cliPath, runHoldfast, startWorker } from './lib/workers.js';
 import { waitFor } from '../helpers/queue.js';
+import { readEffects } from '../helpers/effects.js';
 
 function sha(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -119,11 +120,12 @@ describe('broken database files', () => {
 
   it('database deleted under a running worker: the worker reports it and changes nothing', async () => {
     const dir = tempDir();
-    const db = await makeDb(dir, 0);
+    const db = await makeDb(dir, 1);
     const effects = join(dir, 'effects.log');
     const worker = startWorker({ db, queue: 'q', effects, exitWhenEmpty: false });
     try {
-      await waitFor(() => existsSync(`${db}-wal`), 'the worker to open the database');
+      // Fully started: it has run the one job.
+      await waitFor(() => readEffects(effects).some((e) => e.kind === 'done'), 'the worker to run a job', 30_000);
       for (const side of ['', '-wal', '-shm']) if (existsSync(db + side)) unlinkSync(db + side);
       // Its next write (a claim: every claim is a write transaction) is refused and reported.
       const warning = await waitFor(() => /was deleted or replaced/.test(worker.stderr()) && worker.stderr(), 'the worker to report the deleted file');

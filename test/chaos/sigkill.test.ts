@@ -32,7 +32,7 @@ describe('SIGKILL chaos (short form)', () => {
     expect(report.completed + report.failed).toBe(2_000);
     expect(report.kills).toBeGreaterThan(3);
     expect(report.killedMidJob).toBeGreaterThan(0);
-    expect(report.lostAttempts).toBeGreaterThan(0);
+    expect(report.lostAttempts).toBeGreaterThanOrEqual(report.killedMidJob);
     expect(report.integrity).toBe('ok');
   }, 150_000);
 
@@ -55,6 +55,6 @@ describe('SIGKILL chaos (short form)', () => {
     expect(report.completed + report.failed).toBe(1_000);
     expect(report.kills).toBeGreaterThan(3);
     expect(report.killedMidJob).toBeGreaterThan(0);
-    expect(report.lostAttempts).toBeGreaterThan(0);
+    expect(report.lostAttempts).toBeGreaterThanOrEqual(report.killedMidJob);
   }, 150_000);
 });

@@ -69,6 +69,7 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
     const unexpectedExits: string[] = [];
     let kills = 0;
     const killedPids = new Set<number>();
+    let midJob = 0;
     const seen = new WorkingPids(effects);
     let pgRestarts = 0;
     let startRefusals = 0;
@@ -81,7 +82,9 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
     for (;;) {
       await sleep(minKill + Math.random() * (maxKill - minKill));
       const elapsed = Date.now() - chaosStart;
-      if (elapsed > options.maxChaosMs) break;
+      // Past maxChaosMs, go on (up to 3x) only until a kill has hit a worker in the middle of a job:
+      // on a loaded machine the first kills can all land on workers still starting up.
+      if (elapsed > options.maxChaosMs && (midJob > 0 || elapsed > options.maxChaosMs * 3)) break;
       // Workers that cannot even start (a broken build) make the rest of the run meaningless.
       if (unexpectedExits.length >= 10) break;
       if (isPg && options.pgRestartAfterMs !== undefined && !restart && elapsed > options.pgRestartAfterMs) {
@@ -115,6 +118,7 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
       const worker = pool[victim]!;
       if (!alive(worker)) continue;
       killedPids.add(worker.child.pid!);
+      if (seen.midJob(worker.child.pid!)) midJob++;
       worker.child.kill('SIGKILL');
       await worker.exited;
       kills++;
@@ -179,9 +183,15 @@ function midJobKills(effects: Effect[], killed: Set<number>): number {
   return [...open.values()].filter((set) => set.size > 0).length;
 }
 
-/** Pids that have started a job, read incrementally from the effect log. */
+/** Pids that have started a job, and their jobs started and not finished, read incrementally from the effect log. */
 class WorkingPids {
   readonly pids = new Set<number>();
+  readonly #open = new Map<number, number>();
+
+  /** Whether `pid` has a job started and not yet done (as far as the log has been read). */
+  midJob(pid: number): boolean {
+    return (this.#open.get(pid) ?? 0) > 0;
+  }
   readonly #path: string;
   #offset = 0;
   #partial = '';
@@ -206,8 +216,12 @@ class WorkingPids {
       const lines = (this.#partial + buffer.toString('utf8')).split('\n');
       this.#partial = lines.pop() ?? '';
       for (const line of lines) {
-        const [kind, , , pid] = line.split(' ');
-        if (kind === 'start') this.pids.add(Number(pid));
+        const [kind, , , text] = line.split(' ');
+        const pid = Number(text);
+        if (kind === 'start') {
+          this.pids.add(pid);
+          this.#open.set(pid, (this.#open.get(pid) ?? 0) + 1);
+        } else this.#open.set(pid, (this.#open.get(pid) ?? 0) - 1);
       }
     } finally {
       closeSync(fd);
