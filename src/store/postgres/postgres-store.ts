@@ -33,7 +33,13 @@ import * as transfer from './sql/transfer.js';
 import * as batchCallbacks from './sql/batch-callbacks.js';
 import * as flow from './sql/flow.js';
 import * as schedules from './sql/schedules.js';
-import type { BatchCallback, NewSchedule, QueueConfig, QueueConfigChanges, Schedule } from '../flow.js';
+import type {
+  BatchCallback,
+  NewSchedule,
+  QueueConfig,
+  QueueConfigChanges,
+  Schedule,
+} from '../flow.js';
 
 /**
  * The PostgreSQL Store. Each method is one statement or one transaction on a pooled
@@ -146,20 +152,34 @@ export class PostgresStore implements Store {
   }): Promise<ClaimedJob[]> {
     if (params.limit <= 0 || params.queues.length === 0) return [];
     return this.#db.run('claim', false, async (c) => {
-      // Paused queues are left out; queues with limits are claimed by sql/flow.ts, one
-      // transaction each (see there for why that is exact across processes).
-      const { plain, limited } = await flow.splitQueues(c, this.#s, params.queues);
-      const claimed =
-        plain.length === 0 ? [] : await claims.claimJobs(c, this.#s, { ...params, queues: plain });
-      for (const config of limited) {
+      // The plain claim leaves out paused and limited queues by their settings at this moment
+      // (sql/claims.ts); queues with limits are claimed by sql/flow.ts, one transaction each (see
+      // there for why that is exact across processes). Which queues have limits is re-read at
+      // most once a second: a lookup per claim cost 0.5 of a 2.3 ms claim on the loaded machine.
+      const limited = (await this.#limitedQueues(c)).filter((queue) =>
+        params.queues.includes(queue),
+      );
+      const claimed = await claims.claimJobs(c, this.#s, params);
+      for (const queue of limited) {
         const limit = params.limit - claimed.length;
         if (limit <= 0) break;
         claimed.push(
-          ...(await inTransaction(c, () => flow.claimLimited(c, this.#s, config, { ...params, limit }))),
+          ...(await inTransaction(c, () =>
+            flow.claimLimited(c, this.#s, queue, { ...params, limit }),
+          )),
         );
       }
       return claimed;
     });
+  }
+
+  #limited: { at: number; queues: string[] } | null = null;
+
+  async #limitedQueues(client: Queryable): Promise<string[]> {
+    if (this.#limited === null || Date.now() - this.#limited.at > 1_000) {
+      this.#limited = { at: Date.now(), queues: await flow.limitedQueues(client, this.#s) };
+    }
+    return this.#limited.queues;
   }
 
   async heartbeat(params: {
@@ -184,7 +204,10 @@ export class PostgresStore implements Store {
     return this.#db.transaction('finish', true, async (c) => {
       const applied = await claims.finishAttempts(c, this.#s, params.ends);
       const terminal = params.ends
-        .filter((end, index) => applied[index] && ['completed', 'failed', 'cancelled'].includes(end.status))
+        .filter(
+          (end, index) =>
+            applied[index] && ['completed', 'failed', 'cancelled'].includes(end.status),
+        )
         .map((end) => end.jobId);
       const queues = await batchCallbacks.completeBatches(c, this.#s, terminal);
       await notifyQueues(c, this.#channel, queues);
@@ -278,23 +301,31 @@ export class PostgresStore implements Store {
   }
 
   setQueueConfig(params: { queue: string; changes: QueueConfigChanges }): Promise<QueueConfig> {
-    return this.#db.transaction('setQueueConfig', true, (c) =>
-      flow.setQueueConfig(c, this.#s, params.queue, params.changes),
-    );
+    // This process sees its own change at its next claim (others within a second).
+    return this.#db
+      .transaction('setQueueConfig', true, (c) =>
+        flow.setQueueConfig(c, this.#s, params.queue, params.changes),
+      )
+      .finally(() => (this.#limited = null));
   }
 
   runningByKey(params: { queue: string }): Promise<Array<{ key: string; running: number }>> {
     return this.#db.run('runningByKey', true, (c) => flow.runningByKey(c, this.#s, params.queue));
   }
 
-  setBatchCallback(params: { batchId: string; callback: BatchCallback }): Promise<{ firedJobId: string | null }> {
+  setBatchCallback(params: {
+    batchId: string;
+    callback: BatchCallback;
+  }): Promise<{ firedJobId: string | null }> {
     return this.#db.transaction('setBatchCallback', true, (c) =>
       batchCallbacks.setBatchCallback(c, this.#s, params.batchId, params.callback),
     );
   }
 
   upsertSchedule(schedule: NewSchedule): Promise<Schedule> {
-    return this.#db.run('upsertSchedule', true, (c) => schedules.upsertSchedule(c, this.#s, schedule));
+    return this.#db.run('upsertSchedule', true, (c) =>
+      schedules.upsertSchedule(c, this.#s, schedule),
+    );
   }
 
   listSchedules(): Promise<Schedule[]> {
@@ -305,7 +336,11 @@ export class PostgresStore implements Store {
     return this.#db.run('removeSchedule', true, (c) => schedules.removeSchedule(c, this.#s, name));
   }
 
-  fireSchedule(params: { name: string; tick: Date; job: NewJob | null }): Promise<{ fired: boolean; job: Job | null }> {
+  fireSchedule(params: {
+    name: string;
+    tick: Date;
+    job: NewJob | null;
+  }): Promise<{ fired: boolean; job: Job | null }> {
     // Idempotent: a retry after a lost reply loses the compare-and-set and enqueues nothing.
     return this.#db.transaction('fireSchedule', true, async (c) => {
       const outcome = await schedules.fireSchedule(c, this.#s, params);

@@ -20,10 +20,14 @@ export async function claimJobs(
   // One queue (the usual case) as plain equality, so the planner walks jobs_ready in order.
   const single = params.queues.length === 1;
   const queueFilter = single ? `queue = $1::text` : `queue = any($1::text[])`;
+  // Paused queues and queues with limits (claimed by flow.ts) are left out, by the settings as
+  // they are now: an uncorrelated subquery, evaluated once per claim, not per row.
+  const flowFilter = `queue <> all (select name from ${s}.queues c where c.name = ${single ? '$1::text' : 'any($1::text[])'}
+         and (c.paused or c.per_key_concurrency is not null or c.rate_limit is not null or c.per_key_rate_limit is not null))`;
   const result = await client.query<Row>(
     `with picked as (
        select id, status as was, priority from ${s}.jobs
-       where ${queueFilter} and status in ('pending', 'retrying') and run_at <= now()
+       where ${queueFilter} and ${flowFilter} and status in ('pending', 'retrying') and run_at <= now()
        order by (status = 'pending'), priority desc, id
        limit $2
        for update skip locked

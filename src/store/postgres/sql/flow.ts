@@ -15,7 +15,6 @@ import {
   applyChanges,
   defaultQueueConfig,
   noteThrottled,
-  isLimited,
   type QueueConfig,
   type QueueConfigChanges,
 } from '../../flow.js';
@@ -84,22 +83,13 @@ export async function setQueueConfig(
   return next;
 }
 
-/** The claim's queues without the paused ones, split into those without and with limits. */
-export async function splitQueues(
-  client: Queryable,
-  s: string,
-  queues: string[],
-): Promise<{ plain: string[]; limited: QueueConfig[] }> {
-  const configs = new Map((await readConfigs(client, s, queues)).map((c) => [c.queue, c]));
-  const plain: string[] = [];
-  const limited: QueueConfig[] = [];
-  for (const queue of new Set(queues)) {
-    const config = configs.get(queue);
-    if (config?.paused) continue;
-    if (isLimited(config)) limited.push(config!);
-    else plain.push(queue);
-  }
-  return { plain, limited };
+/** Names of the queues that have any limit (paused or not): the ones `claimLimited` serves. */
+export async function limitedQueues(client: Queryable, s: string): Promise<string[]> {
+  const result = await client.query<{ name: string }>(
+    `select name from ${s}.queues
+     where per_key_concurrency is not null or rate_limit is not null or per_key_rate_limit is not null`,
+  );
+  return result.rows.map((row) => row.name);
 }
 
 export async function runningByKey(
@@ -139,14 +129,16 @@ async function startsSince(
 export async function claimLimited(
   client: Queryable,
   s: string,
-  config: QueueConfig,
+  queue: string,
   params: { limit: number; workerId: string; leaseMs: number },
 ): Promise<ClaimedJob[]> {
-  const queue = config.queue;
   await client.query(`select pg_advisory_xact_lock($1, hashtext($2))`, [
     FLOW_LOCK_CLASS,
     `${s}:${queue}`,
   ]);
+  // The settings as they are under the lock (the caller's list of limited queues may be a second old).
+  const config = (await readConfigs(client, s, [queue]))[0];
+  if (!config || config.paused) return [];
   const now = toDate((await client.query<Row>(`select clock_timestamp() as now`)).rows[0]!.now);
   const running = new Map<string, number>();
   if (config.perKeyConcurrency !== null) {
