@@ -135,8 +135,18 @@ async function main(): Promise<void> {
   let round = 1;
   if (wants('sigkill-sqlite')) await sigkill('sqlite', round);
   if (wants('sigkill-pg')) await sigkill('postgres', round);
-  if (wants('memory')) await withDir(async (dir) => record('memory', await runWorkerMemory(dir, Number(values['memory-jobs']))));
-  if (wants('wal')) await withDir(async (dir) => record('wal', await runWalBound(dir, 60)));
+  if (wants('memory')) {
+    await withDir(async (dir) => {
+      const report = await runWorkerMemory(dir, Number(values['memory-jobs']));
+      record('memory', report, report.secondHalfPeakMb > report.firstHalfPeakMb + 25 ? ['worker RSS grew by over 25 MB from the first half to the second'] : []);
+    });
+  }
+  if (wants('wal')) {
+    await withDir(async (dir) => {
+      const report = await runWalBound(dir, 60);
+      record('wal', report, report.maxWalMb >= 32 ? [`the WAL reached ${report.maxWalMb} MB (bound: 32 MB)`] : []);
+    });
+  }
   if (wants('work-items')) {
     await withDir(async (dir) => {
       const report = await runWorkItemsKills(dir, Number(values['work-items-kills']));

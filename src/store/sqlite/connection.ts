@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { WalLimit } from './wal-limit.js';
 import { explainWriteError, fileGuard } from './write-guard.js';
 
 /**
@@ -17,12 +18,17 @@ export class Connection {
   #transaction: Database.Transaction<(fn: () => unknown) => unknown> | null = null;
   readonly #file: string | undefined;
   readonly #guard: (() => void) | undefined;
+  readonly #walLimit: WalLimit | undefined;
 
-  /** With `file`, every write transaction first checks the file is still there, and its errors are explained. */
+  /**
+   * With `file`, every write transaction first checks the file is still there, its errors are
+   * explained, and the WAL is kept bounded (wal-limit.ts).
+   */
   constructor(db: Database.Database, file?: string) {
     this.db = db;
     this.#file = file;
     this.#guard = file === undefined ? undefined : fileGuard(file);
+    this.#walLimit = file === undefined ? undefined : new WalLimit(db, file);
   }
 
   prepare<Row = unknown>(sql: string): Database.Statement<unknown[], Row> {
@@ -38,10 +44,13 @@ export class Connection {
   immediate<T>(fn: () => T): T {
     this.#guard?.();
     this.#transaction ??= this.db.transaction((run: () => unknown) => run());
+    let result: T;
     try {
-      return this.#transaction.immediate(fn) as T;
+      result = this.#transaction.immediate(fn) as T;
     } catch (error) {
       throw this.#file === undefined ? error : explainWriteError(error, this.#file);
     }
+    this.#walLimit?.afterWrite();
+    return result;
   }
 }
