@@ -7,8 +7,8 @@ import { tempDir } from '../helpers/tmp.js';
 import { runWalBound, runWorkerMemory } from './lib/growth.js';
 
 describe('growth', () => {
-  it('one worker runs 20,000 jobs with flat memory (peak RSS reported)', async () => {
-    const report = await runWorkerMemory(tempDir(), 20_000);
+  it('one worker runs 10,000 jobs with flat memory (peak RSS reported)', async () => {
+    const report = await runWorkerMemory(tempDir(), 10_000);
     process.stdout.write(`worker memory: ${JSON.stringify(report)}\n`);
     expect(report.samples).toBeGreaterThan(5);
     expect(report.peakRssMb).toBeLessThan(300);
