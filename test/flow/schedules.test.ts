@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/client.js';
 import { Scheduler } from '../../src/maintenance/scheduler.js';
 import { requirePostgres } from '../postgres/pg-helpers.js';
+import { waitUntil } from '../store/conformance-helpers.js';
 import { FLOW_DBS } from './flow-helpers.js';
 
 beforeAll(requirePostgres);
@@ -164,6 +165,40 @@ for (const target of FLOW_DBS) {
             queue!.schedules.add('x', { cron: '0 3 * * *', queue: 'q', catchUp: 'all' as 'none' }),
           ).rejects.toThrow(/`catchUp` to be none or latest/);
           expect(await queue!.schedules.list()).toEqual([]);
+        });
+      } finally {
+        await drop();
+      }
+    });
+  });
+}
+
+for (const target of FLOW_DBS) {
+  describe(`schedules in running workers: ${target.name}`, () => {
+    it('two workers on the real clock enqueue each tick of an every-second schedule once', async () => {
+      const { db, drop } = await target.create();
+      try {
+        await withQueues(db, 2, async (queues) => {
+          await queues[0]!.schedules.add('every-second', {
+            cron: '* * * * * *',
+            queue: 'ticks',
+            payload: { from: 'cron' },
+          });
+          const seen: string[] = [];
+          const workers = queues.map((queue) =>
+            queue.work('ticks', (job) => void seen.push(job.key!), { pollInterval: 50 }),
+          );
+          try {
+            await waitUntil(() => seen.length >= 3, 'three ticks ran', 15_000);
+          } finally {
+            await Promise.all(workers.map((worker) => worker.stop()));
+          }
+          const keys: string[] = [];
+          for await (const job of queues[0]!.listAll({ queue: 'ticks' })) keys.push(job.key!);
+          expect(new Set(keys).size).toBe(keys.length);
+          expect(new Set(seen).size).toBe(seen.length);
+          for (const key of keys)
+            expect(key).toMatch(/^schedule:every-second:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
         });
       } finally {
         await drop();
