@@ -121,7 +121,9 @@ export async function importCsv(
         options: { ...jobOptions, key },
       };
       const concurrencyKey =
-        options.concurrencyKeyColumn === undefined ? '' : item.record[options.concurrencyKeyColumn]!.trim();
+        options.concurrencyKeyColumn === undefined
+          ? ''
+          : item.record[options.concurrencyKeyColumn]!.trim();
       if (concurrencyKey !== '') enqueueItem.options!.concurrencyKey = concurrencyKey;
       try {
         // Checked here, per row, so that one bad row is reported with its line (and can be skipped)

@@ -46,8 +46,14 @@ export function registerEnqueue(program: Command): void {
       '--key-column <column>',
       "with --csv: the column holding each row's key (default: a hash of the row)",
     )
-    .option('--concurrency-key <key>', "flow-control key (e.g. the source host): the queue's per-key limits count jobs by it")
-    .option('--concurrency-key-column <column>', "with --csv: the column holding each row's concurrency key")
+    .option(
+      '--concurrency-key <key>',
+      "flow-control key (e.g. the source host): the queue's per-key limits count jobs by it",
+    )
+    .option(
+      '--concurrency-key-column <column>',
+      "with --csv: the column holding each row's concurrency key",
+    )
     .option('--skip-invalid', 'with --csv: skip malformed rows instead of enqueueing nothing')
     .option('--json', 'print the result as JSON')
     .action(async (queueName: string, flags: EnqueueFlags, command: Command) => {
@@ -58,7 +64,9 @@ export function registerEnqueue(program: Command): void {
           throw new UsageError('--key-column and --skip-invalid only apply with --csv <file>');
         }
         if (flags.concurrencyKeyColumn !== undefined) {
-          throw new UsageError('--concurrency-key-column only applies with --csv <file>; for one job use --concurrency-key');
+          throw new UsageError(
+            '--concurrency-key-column only applies with --csv <file>; for one job use --concurrency-key',
+          );
         }
         const payload =
           flags.payload === undefined
@@ -85,7 +93,9 @@ export function registerEnqueue(program: Command): void {
       const keyColumn =
         flags.keyColumn === undefined ? undefined : parseNameArg(flags.keyColumn, '--key-column');
       if (flags.concurrencyKey !== undefined)
-        throw new UsageError('--concurrency-key names one job; with --csv use --concurrency-key-column <column>');
+        throw new UsageError(
+          '--concurrency-key names one job; with --csv use --concurrency-key-column <column>',
+        );
       const concurrencyKeyColumn =
         flags.concurrencyKeyColumn === undefined
           ? undefined

@@ -15,7 +15,9 @@ async function flowText(queue: JobQueue): Promise<string[]> {
   if (!queue.store.listQueueConfigs || !queue.store.listSchedules) return [];
   const [configs, schedules] = await Promise.all([queue.queueConfigs(), queue.schedules.list()]);
   const parts: string[] = [];
-  const set = configs.filter((c) => c.paused || c.perKeyConcurrency !== null || c.rate || c.perKeyRate);
+  const set = configs.filter(
+    (c) => c.paused || c.perKeyConcurrency !== null || c.rate || c.perKeyRate,
+  );
   if (set.length > 0) {
     parts.push(
       table(set, [

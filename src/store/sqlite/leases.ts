@@ -75,7 +75,14 @@ export function claim(
     }
     for (const config of limited) {
       if (claimed.length >= params.limit) break;
-      claimed.push(...flow.claimLimited(conn, config, { ...params, limit: params.limit - claimed.length }, now));
+      claimed.push(
+        ...flow.claimLimited(
+          conn,
+          config,
+          { ...params, limit: params.limit - claimed.length },
+          now,
+        ),
+      );
     }
     return claimed;
   });
@@ -92,7 +99,8 @@ export function claimRow(
   const read = conn.prepare<JobRow>(JOB_BY_ID).get(id);
   const token = newLeaseToken();
   const expires = now + leaseMs;
-  if (!read || conn.prepare(CLAIM_ONE).run(workerId, token, expires, now, now, id).changes !== 1) return null;
+  if (!read || conn.prepare(CLAIM_ONE).run(workerId, token, expires, now, now, id).changes !== 1)
+    return null;
   const row: JobRow = {
     ...read,
     status: 'running',
@@ -186,7 +194,8 @@ export function finish(conn: Connection, ends: AttemptEnd[]): boolean[] {
         onlyIfLeaseExpired: end.onlyIfLeaseExpired ? 1 : 0,
       });
       if (changes !== 1) return false;
-      if (end.status === 'completed' || end.status === 'failed' || end.status === 'cancelled') finishedIds.push(end.jobId);
+      if (end.status === 'completed' || end.status === 'failed' || end.status === 'cancelled')
+        finishedIds.push(end.jobId);
       crashPoint('during-complete');
       conn
         .prepare(CLOSE_ATTEMPT)

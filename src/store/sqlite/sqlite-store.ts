@@ -23,7 +23,13 @@ import * as transfer from './transfer.js';
 import * as flow from './flow.js';
 import * as batchCallbacks from './batch-callbacks.js';
 import * as schedules from './schedules.js';
-import type { BatchCallback, NewSchedule, QueueConfig, QueueConfigChanges, Schedule } from '../flow.js';
+import type {
+  BatchCallback,
+  NewSchedule,
+  QueueConfig,
+  QueueConfigChanges,
+  Schedule,
+} from '../flow.js';
 
 /**
  * The SQLite Store. better-sqlite3 is synchronous: each method runs to completion (one
@@ -162,7 +168,10 @@ export class SqliteStore implements Store {
     return flow.listQueueConfigs(this.#conn);
   }
 
-  async setQueueConfig(params: { queue: string; changes: QueueConfigChanges }): Promise<QueueConfig> {
+  async setQueueConfig(params: {
+    queue: string;
+    changes: QueueConfigChanges;
+  }): Promise<QueueConfig> {
     return flow.setQueueConfig(this.#conn, params.queue, params.changes);
   }
 
@@ -170,7 +179,10 @@ export class SqliteStore implements Store {
     return flow.runningByKey(this.#conn, params.queue);
   }
 
-  async setBatchCallback(params: { batchId: string; callback: BatchCallback }): Promise<{ firedJobId: string | null }> {
+  async setBatchCallback(params: {
+    batchId: string;
+    callback: BatchCallback;
+  }): Promise<{ firedJobId: string | null }> {
     return batchCallbacks.setBatchCallback(this.#conn, params.batchId, params.callback);
   }
 
@@ -186,7 +198,11 @@ export class SqliteStore implements Store {
     return schedules.removeSchedule(this.#conn, name);
   }
 
-  async fireSchedule(params: { name: string; tick: Date; job: NewJob | null }): Promise<{ fired: boolean; job: Job | null }> {
+  async fireSchedule(params: {
+    name: string;
+    tick: Date;
+    job: NewJob | null;
+  }): Promise<{ fired: boolean; job: Job | null }> {
     return schedules.fireSchedule(this.#conn, params);
   }
 
