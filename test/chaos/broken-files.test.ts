@@ -4,7 +4,17 @@
  * cases run the CLI as `nobody` (setpriv), because these tests run as root, which ignores modes.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/index.js';
@@ -23,7 +33,9 @@ function sha(path: string): string {
 async function makeDb(dir: string, jobs = 500): Promise<string> {
   const db = join(dir, 'queue.db');
   const queue = await JobQueue.open({ db });
-  await queue.enqueueMany(Array.from({ length: jobs }, (_, i) => ({ queue: 'q', payload: { i, pad: 'x'.repeat(200) } })));
+  await queue.enqueueMany(
+    Array.from({ length: jobs }, (_, i) => ({ queue: 'q', payload: { i, pad: 'x'.repeat(200) } })),
+  );
   await queue.close();
   return db;
 }
@@ -31,9 +43,13 @@ async function makeDb(dir: string, jobs = 500): Promise<string> {
 /** Runs the CLI as the unprivileged user `nobody`. */
 function runCliAsNobody(args: string[]) {
   return new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const child = spawnTracked('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, cliPath(), ...args], {
-      env: { ...process.env, HOME: '/tmp' },
-    });
+    const child = spawnTracked(
+      'setpriv',
+      ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, cliPath(), ...args],
+      {
+        env: { ...process.env, HOME: '/tmp' },
+      },
+    );
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.stdout!.resume();
@@ -57,7 +73,11 @@ describe('broken database files', () => {
     writeSync(fd, Buffer.alloc(100, 0x41), 0, 100, 0);
     closeSync(fd);
     const before = sha(db);
-    for (const args of [['status'], ['enqueue', 'q', '--payload', '{}'], ['work', 'q', '--handler', CHAOS_HANDLER]]) {
+    for (const args of [
+      ['status'],
+      ['enqueue', 'q', '--payload', '{}'],
+      ['work', 'q', '--handler', CHAOS_HANDLER],
+    ]) {
       expectClearError(await runHoldfast([...args, '--db', db]), /is not a SQLite database/);
     }
     expect(sha(db)).toBe(before);
@@ -88,7 +108,10 @@ describe('broken database files', () => {
     chmodSync(dir, 0o777);
     chmodSync(db, 0o444);
     const before = sha(db);
-    expectClearError(await runCliAsNobody(['enqueue', 'q', '--db', db]), /database file .* is read-only/);
+    expectClearError(
+      await runCliAsNobody(['enqueue', 'q', '--db', db]),
+      /database file .* is read-only/,
+    );
     expect(sha(db)).toBe(before);
   }, 60_000);
 
@@ -125,10 +148,17 @@ describe('broken database files', () => {
     const worker = startWorker({ db, queue: 'q', effects, exitWhenEmpty: false });
     try {
       // Fully started: it has run the one job.
-      await waitFor(() => readEffects(effects).some((e) => e.kind === 'done'), 'the worker to run a job', 30_000);
+      await waitFor(
+        () => readEffects(effects).some((e) => e.kind === 'done'),
+        'the worker to run a job',
+        30_000,
+      );
       for (const side of ['', '-wal', '-shm']) if (existsSync(db + side)) unlinkSync(db + side);
       // Its next write (a claim: every claim is a write transaction) is refused and reported.
-      const warning = await waitFor(() => /was deleted or replaced/.test(worker.stderr()) && worker.stderr(), 'the worker to report the deleted file');
+      const warning = await waitFor(
+        () => /was deleted or replaced/.test(worker.stderr()) && worker.stderr(),
+        'the worker to report the deleted file',
+      );
       expect(warning).toMatch(/queue\.db/);
       expect(existsSync(db)).toBe(false);
     } finally {

@@ -9,7 +9,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/index.js';
 import { readEffects } from '../helpers/effects.js';
 import { tempDir } from '../helpers/tmp.js';
-import { dropSchema, randomSchema, requirePostgres, urlWithSchema } from '../postgres/pg-helpers.js';
+import {
+  dropSchema,
+  randomSchema,
+  requirePostgres,
+  urlWithSchema,
+} from '../postgres/pg-helpers.js';
 import { startWorker } from './lib/workers.js';
 import { verifyRun } from './lib/verify.js';
 
@@ -28,7 +33,12 @@ describe('crash at fixed points (SQLite)', () => {
       const queue = await JobQueue.open({ db });
       try {
         const { job } = await queue.enqueue('cp', { point }, { maxAttempts: 3 });
-        const crashing = startWorker({ db, queue: 'cp', effects, env: { NODE_ENV: 'test', HOLDFAST_CRASH_AT: point } });
+        const crashing = startWorker({
+          db,
+          queue: 'cp',
+          effects,
+          env: { NODE_ENV: 'test', HOLDFAST_CRASH_AT: point },
+        });
         expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
         // Half-done is visible only as a running job whose lease will expire: nothing committed past the crash point.
         const held = await queue.getOrThrow(job.id);
@@ -62,7 +72,10 @@ describe('crash at fixed points (SQLite)', () => {
         db,
         queue: 'cp',
         effects,
-        env: { NODE_ENV: 'production', HOLDFAST_CRASH_AT: 'after-claim,after-handler,during-complete' },
+        env: {
+          NODE_ENV: 'production',
+          HOLDFAST_CRASH_AT: 'after-claim,after-handler,during-complete',
+        },
       });
       expect((await worker.exited).code, worker.stderr()).toBe(0);
       expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'completed', attempts: 1 });
@@ -90,7 +103,12 @@ describe('crash at fixed points (PostgreSQL)', () => {
       const queue = await JobQueue.open({ db });
       try {
         const { job } = await queue.enqueue('cp', { point }, { maxAttempts: 3 });
-        const crashing = startWorker({ db, queue: 'cp', effects, env: { NODE_ENV: 'test', HOLDFAST_CRASH_AT: point } });
+        const crashing = startWorker({
+          db,
+          queue: 'cp',
+          effects,
+          env: { NODE_ENV: 'test', HOLDFAST_CRASH_AT: point },
+        });
         expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
         expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'running', attempts: 1 });
         expect(readEffects(effects).map((e) => e.kind)).toEqual(effectsOfLostAttempt);

@@ -27,7 +27,11 @@ async function plant(queue: JobQueue): Promise<void> {
     })),
   );
   // One waiting job (due in an hour) on another queue, so the worker below can exit when empty.
-  await queue.enqueue(`wait${EVIL}`, { note: EVIL }, { key: `wait${EVIL}`, batch: `later${EVIL}`, delay: '1h' });
+  await queue.enqueue(
+    `wait${EVIL}`,
+    { note: EVIL },
+    { key: `wait${EVIL}`, batch: `later${EVIL}`, delay: '1h' },
+  );
   const worker = queue.work(
     queueName,
     async (job, ctx) => {
@@ -75,13 +79,25 @@ function links(elements: Element[]): string[] {
 /** What the stored state looks like, to prove GETs change nothing. */
 async function snapshot(queue: JobQueue): Promise<string> {
   const jobs = [];
-  for await (const job of queue.listAll({})) jobs.push([job.id, job.status, job.attempts, job.updatedAt.getTime()]);
+  for await (const job of queue.listAll({}))
+    jobs.push([job.id, job.status, job.attempts, job.updatedAt.getTime()]);
   return JSON.stringify(jobs);
 }
 
-async function crawl(origin: string, headers: Record<string, string> = {}): Promise<Map<string, { status: number; type: string; body: string }>> {
+async function crawl(
+  origin: string,
+  headers: Record<string, string> = {},
+): Promise<Map<string, { status: number; type: string; body: string }>> {
   const seen = new Map<string, { status: number; type: string; body: string }>();
-  const queue = ['/', '/jobs', '/batches', '/api/overview', '/api/batches', '/api/jobs', '/metrics'];
+  const queue = [
+    '/',
+    '/jobs',
+    '/batches',
+    '/api/overview',
+    '/api/batches',
+    '/api/jobs',
+    '/metrics',
+  ];
   while (queue.length > 0 && seen.size < 150) {
     const path = queue.shift()!;
     if (seen.has(path)) continue;
@@ -89,9 +105,12 @@ async function crawl(origin: string, headers: Record<string, string> = {}): Prom
     const reply = await http(origin + path, { headers });
     const type = String(reply.headers['content-type'] ?? '');
     seen.set(path, { status: reply.status, type, body: reply.body });
-    if (type.startsWith('text/html')) for (const link of links(parse(reply.body))) if (!seen.has(link)) queue.push(link);
+    if (type.startsWith('text/html'))
+      for (const link of links(parse(reply.body))) if (!seen.has(link)) queue.push(link);
     if (path === '/api/jobs' && reply.status === 200) {
-      for (const job of (JSON.parse(reply.body) as { items: Array<{ id: string; batchId: string | null }> }).items) {
+      for (const job of (
+        JSON.parse(reply.body) as { items: Array<{ id: string; batchId: string | null }> }
+      ).items) {
         queue.push(`/api/jobs/${job.id}`);
         if (job.batchId) queue.push(`/api/batches/${job.batchId}`);
       }
@@ -122,12 +141,20 @@ describe('dashboard security scan', () => {
       expect(page.status, path).toBeLessThan(400);
       if (page.type.startsWith('text/html')) {
         for (const element of parse(page.body)) {
-          if (element.name === 'script') expect(element.text, `${path}: a <script> with planted text`).not.toContain(MARK);
+          if (element.name === 'script')
+            expect(element.text, `${path}: a <script> with planted text`).not.toContain(MARK);
           for (const [name, value] of Object.entries(element.attributes)) {
-            expect(name.startsWith('on') && value.includes(MARK), `${path}: ${element.name} ${name}=${value}`).toBe(false);
+            expect(
+              name.startsWith('on') && value.includes(MARK),
+              `${path}: ${element.name} ${name}=${value}`,
+            ).toBe(false);
             expect(/^\s*javascript:/i.test(value), `${path}: ${name}=${value}`).toBe(false);
           }
-          expect(['svg', 'img'].includes(element.name) && JSON.stringify(element.attributes).includes(MARK), `${path}: planted <${element.name}>`).toBe(false);
+          expect(
+            ['svg', 'img'].includes(element.name) &&
+              JSON.stringify(element.attributes).includes(MARK),
+            `${path}: planted <${element.name}>`,
+          ).toBe(false);
         }
       } else {
         // JSON and metrics are not rendered as HTML by a browser that respects nosniff.
@@ -158,14 +185,27 @@ describe('dashboard security scan', () => {
     // Every action form of every page, POSTed cross-origin and without a CSRF token.
     const actions = new Set<string>();
     for (const page of pages.values()) {
-      for (const element of parse(page.body)) if (element.name === 'form' && element.attributes.method?.toLowerCase() === 'post') actions.add(element.attributes.action!);
+      for (const element of parse(page.body))
+        if (element.name === 'form' && element.attributes.method?.toLowerCase() === 'post')
+          actions.add(element.attributes.action!);
     }
     expect(actions.size).toBeGreaterThan(2);
     for (const action of actions) {
-      const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' };
-      const cross = await http(origin + action, { method: 'POST', headers: { ...auth, origin: 'http://evil.example' }, body: 'confirm=yes' });
+      const auth = {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      };
+      const cross = await http(origin + action, {
+        method: 'POST',
+        headers: { ...auth, origin: 'http://evil.example' },
+        body: 'confirm=yes',
+      });
       expect(cross.status, `${action} cross-origin`).toBe(403);
-      const noCsrf = await http(origin + action, { method: 'POST', headers: { ...auth, origin }, body: 'confirm=yes' });
+      const noCsrf = await http(origin + action, {
+        method: 'POST',
+        headers: { ...auth, origin },
+        body: 'confirm=yes',
+      });
       expect(noCsrf.status, `${action} without CSRF`).toBe(403);
     }
     expect(await snapshot(queue)).toBe(before);

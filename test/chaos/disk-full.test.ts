@@ -46,7 +46,9 @@ describe('disk full (tmpfs)', () => {
     const queue = await JobQueue.open({ db });
     try {
       const pad = 'x'.repeat(1_000);
-      await queue.enqueueMany(Array.from({ length: 200 }, (_, i) => ({ queue: 'df', payload: { i, pad } })));
+      await queue.enqueueMany(
+        Array.from({ length: 200 }, (_, i) => ({ queue: 'df', payload: { i, pad } })),
+      );
       const filler = fill(dir);
 
       // Enqueue until the disk refuses: each call is one transaction of 300 jobs (~330 KB).
@@ -54,7 +56,9 @@ describe('disk full (tmpfs)', () => {
       let accepted = 200;
       for (let round = 0; round < 50 && !refused; round++) {
         try {
-          await queue.enqueueMany(Array.from({ length: 300 }, (_, i) => ({ queue: 'df', payload: { round, i, pad } })));
+          await queue.enqueueMany(
+            Array.from({ length: 300 }, (_, i) => ({ queue: 'df', payload: { round, i, pad } })),
+          );
           accepted += 300;
         } catch (error) {
           refused = error;
@@ -71,15 +75,25 @@ describe('disk full (tmpfs)', () => {
       queue.on('error', (error) => errors.push(error.message));
       const worker = queue.work('df', async () => 'ok', { concurrency: 20, pollInterval: 50 });
       try {
-        await waitFor(() => errors.length > 0 || null, 'the worker to hit the full disk', 20_000).catch(() => undefined);
+        await waitFor(
+          () => errors.length > 0 || null,
+          'the worker to hit the full disk',
+          20_000,
+        ).catch(() => undefined);
         unlinkSync(filler);
-        await waitFor(async () => (await queue.stats()).queues.df!.counts.completed === accepted, 'every job to complete after space was freed', 60_000);
+        await waitFor(
+          async () => (await queue.stats()).queues.df!.counts.completed === accepted,
+          'every job to complete after space was freed',
+          60_000,
+        );
       } finally {
         await worker.stop();
       }
       const more = await queue.enqueue('df', { after: true });
       expect(more.existing).toBe(false);
-      process.stdout.write(`disk full: ${accepted} jobs accepted before the refusal; ${errors.length} worker write errors while full\n`);
+      process.stdout.write(
+        `disk full: ${accepted} jobs accepted before the refusal; ${errors.length} worker write errors while full\n`,
+      );
     } finally {
       await queue.close();
     }

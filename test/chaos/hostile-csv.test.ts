@@ -28,7 +28,10 @@ async function importFile(content: string | Buffer, extra: string[] = []) {
   }
 }
 
-function expectRefused(result: { code: number | null; stderr: string; jobs: unknown[] }, pattern: RegExp): void {
+function expectRefused(
+  result: { code: number | null; stderr: string; jobs: unknown[] },
+  pattern: RegExp,
+): void {
   expect(result.code, result.stderr).toBe(2);
   expect(result.stderr).toMatch(/^holdfast: /);
   expect(result.stderr).toMatch(pattern);
@@ -49,31 +52,49 @@ describe('hostile CSV', () => {
   });
 
   it('invalid UTF-8 (a Latin-1 byte in row 3): clear error naming the file, nothing enqueued', async () => {
-    const bytes = Buffer.concat([Buffer.from('address,city\n1 Main St,Phoenix\n2 Caf'), Buffer.from([0xe9]), Buffer.from(' St,Tempe\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from('address,city\n1 Main St,Phoenix\n2 Caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(' St,Tempe\n'),
+    ]);
     expectRefused(await importFile(bytes), /is not valid UTF-8/);
   });
 
   it('valid multi-byte UTF-8 and a BOM pass through unchanged', async () => {
     const result = await importFile('\uFEFFaddress,city\n2 Café Straße 東京,Zürich\n');
     expect(result.code, result.stderr).toBe(0);
-    expect(result.jobs.map((job) => job.payload)).toEqual([{ address: '2 Café Straße 東京', city: 'Zürich' }]);
+    expect(result.jobs.map((job) => job.payload)).toEqual([
+      { address: '2 Café Straße 東京', city: 'Zürich' },
+    ]);
   });
 
   it('a 2 MB field: the row is refused with its line (over the 1 MiB payload limit), nothing enqueued', async () => {
-    const result = await importFile(`address,notes\n1 Main St,short\n2 Main St,"${'x'.repeat(2 * 1024 * 1024)}"\n`);
+    const result = await importFile(
+      `address,notes\n1 Main St,short\n2 Main St,"${'x'.repeat(2 * 1024 * 1024)}"\n`,
+    );
     expectRefused(result, /line 3: .*over the limit/);
   }, 60_000);
 
   it('ragged rows: every bad line listed, nothing enqueued; --skip-invalid keeps exactly the good rows', async () => {
     const content = 'a,b,c\n1,2,3\n1,2\n1,2,3,4\n"unclosed,2,3\n';
-    expectRefused(await importFile(content), /line 3: expected 3 fields[\s\S]*line 4: expected 3 fields/);
+    expectRefused(
+      await importFile(content),
+      /line 3: expected 3 fields[\s\S]*line 4: expected 3 fields/,
+    );
     const skipped = await importFile(content, ['--skip-invalid']);
     expect(skipped.code, skipped.stderr).toBe(0);
     expect(skipped.jobs.map((job) => job.payload)).toEqual([{ a: '1', b: '2', c: '3' }]);
   });
 
   it('formula-leading cells (=, +, -, @) are kept verbatim as data', async () => {
-    const cells = ['=1+1', '+SUM(A1)', '-2+3', '@cmd', '=HYPERLINK("http://x")', "=cmd|' /C calc'!A0"];
+    const cells = [
+      '=1+1',
+      '+SUM(A1)',
+      '-2+3',
+      '@cmd',
+      '=HYPERLINK("http://x")',
+      "=cmd|' /C calc'!A0",
+    ];
     const content = `f\n${cells.map((cell) => `"${cell.replace(/"/g, '""')}"`).join('\n')}\n`;
     const result = await importFile(content);
     expect(result.code, result.stderr).toBe(0);

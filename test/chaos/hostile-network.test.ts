@@ -26,17 +26,36 @@ async function refusal(run: Promise<unknown>): Promise<SourceError> {
 describe('SSRF battery', () => {
   it('the decision function refuses every private range of the issue, in every spelling, and allows public addresses', () => {
     const refused = [
-      '127.0.0.1', '127.1.2.3', '127.255.255.254', // 127/8
-      '::1', '[::1]', '0:0:0:0:0:0:0:1', // IPv6 loopback
-      '10.0.0.1', '10.255.255.255', // 10/8
-      '172.16.0.1', '172.20.1.1', '172.31.255.255', // 172.16/12
-      '192.168.0.1', '192.168.255.255', // 192.168/16
+      '127.0.0.1',
+      '127.1.2.3',
+      '127.255.255.254', // 127/8
+      '::1',
+      '[::1]',
+      '0:0:0:0:0:0:0:1', // IPv6 loopback
+      '10.0.0.1',
+      '10.255.255.255', // 10/8
+      '172.16.0.1',
+      '172.20.1.1',
+      '172.31.255.255', // 172.16/12
+      '192.168.0.1',
+      '192.168.255.255', // 192.168/16
       '169.254.169.254', // cloud metadata
-      '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:169.254.169.254', // IPv4-mapped IPv6
-      '0.0.0.0', '::',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:10.0.0.1',
+      '::ffff:169.254.169.254', // IPv4-mapped IPv6
+      '0.0.0.0',
+      '::',
     ];
     for (const ip of refused) expect(isPrivateAddress(ip), ip).toBe(true);
-    for (const ip of ['8.8.8.8', '172.15.255.255', '172.32.0.0', '192.169.0.1', '169.255.0.1', '2606:4700::1111']) {
+    for (const ip of [
+      '8.8.8.8',
+      '172.15.255.255',
+      '172.32.0.0',
+      '192.169.0.1',
+      '169.255.0.1',
+      '2606:4700::1111',
+    ]) {
       expect(isPrivateAddress(ip), ip).toBe(false);
     }
     // Decimal, hex and octal IPv4 spellings reach the guard as dotted quads (WHATWG URL parsing).
@@ -59,7 +78,11 @@ describe('SSRF battery', () => {
   it('end to end: loopback in every spelling and a name resolving to loopback are refused before any connection', async () => {
     const server = await startServer({ '/a.png': send(png(1), 'image/png') });
     const port = new URL(server.origin).port;
-    const strict = createDefaultExtractor({ outDir: tempDir(), hostDelayMs: 0, idleTimeoutMs: 10_000 });
+    const strict = createDefaultExtractor({
+      outDir: tempDir(),
+      hostDelayMs: 0,
+      idleTimeoutMs: 10_000,
+    });
     const sources = [
       `http://127.0.0.1:${port}/a.png`,
       `http://127.9.9.9:${port}/a.png`,
@@ -84,12 +107,24 @@ describe('SSRF battery', () => {
   it('a redirect into a private range is refused at the hop (127.0.0.1 stands in for a public host)', async () => {
     const server = await startServer({ '/a.png': send(png(1), 'image/png') });
     const port = new URL(server.origin).port;
-    const targets = [`http://127.0.0.2:${port}/a.png`, `http://[::1]:${port}/a.png`, `http://0x7f000003:${port}/a.png`];
-    targets.forEach((target, i) => server.route(`/to-${i}`, send('', 'text/plain', 302, { location: target })));
+    const targets = [
+      `http://127.0.0.2:${port}/a.png`,
+      `http://[::1]:${port}/a.png`,
+      `http://0x7f000003:${port}/a.png`,
+    ];
+    targets.forEach((target, i) =>
+      server.route(`/to-${i}`, send('', 'text/plain', 302, { location: target })),
+    );
     // (A name resolving to 127.0.0.1 is allowed here: the rule allows that address, by any name.)
-    const mirror = createDefaultExtractor({ outDir: tempDir(), hostDelayMs: 0, isAllowedAddress: (ip) => ip === '127.0.0.1' });
+    const mirror = createDefaultExtractor({
+      outDir: tempDir(),
+      hostDelayMs: 0,
+      isAllowedAddress: (ip) => ip === '127.0.0.1',
+    });
     for (let i = 0; i < targets.length; i++) {
-      const error = await refusal(mirror.extract({ address: `r${i}`, sources: [server.url(`/to-${i}`)] }, ctx()));
+      const error = await refusal(
+        mirror.extract({ address: `r${i}`, sources: [server.url(`/to-${i}`)] }, ctx()),
+      );
       expect(error.message, targets[i]).toMatch(/refused private address/);
     }
     expect(server.count('/a.png')).toBe(0);
@@ -101,9 +136,15 @@ describe('SSRF battery', () => {
     bomb.writeUInt32BE(100_000, 16);
     bomb.writeUInt32BE(100_000, 20);
     const server = await startServer({ '/bomb.png': send(bomb, 'image/png') });
-    const extractor = createDefaultExtractor({ outDir: tempDir(), hostDelayMs: 0, allowPrivateHosts: true });
+    const extractor = createDefaultExtractor({
+      outDir: tempDir(),
+      hostDelayMs: 0,
+      allowPrivateHosts: true,
+    });
     const heapBefore = process.memoryUsage().heapUsed;
-    const error = await refusal(extractor.extract({ address: 'bomb', sources: [server.url('/bomb.png')] }, ctx()));
+    const error = await refusal(
+      extractor.extract({ address: 'bomb', sources: [server.url('/bomb.png')] }, ctx()),
+    );
     expect(error.message).toMatch(/dimensions 100000x100000 are over the limit/);
     // Decoding would need 40 GB of pixels; the heap moved by far less than one row of them.
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(50 * 1024 * 1024);
@@ -120,9 +161,17 @@ describe('SSRF battery', () => {
       }, 1_000);
       res.once('close', () => clearInterval(timer));
     });
-    const extractor = createDefaultExtractor({ outDir: tempDir(), hostDelayMs: 0, allowPrivateHosts: true, idleTimeoutMs: 5_000, totalTimeoutMs: 2_500 });
+    const extractor = createDefaultExtractor({
+      outDir: tempDir(),
+      hostDelayMs: 0,
+      allowPrivateHosts: true,
+      idleTimeoutMs: 5_000,
+      totalTimeoutMs: 2_500,
+    });
     const started = Date.now();
-    const error = await refusal(extractor.extract({ address: 'drip', sources: [server.url('/drip.png')] }, ctx()));
+    const error = await refusal(
+      extractor.extract({ address: 'drip', sources: [server.url('/drip.png')] }, ctx()),
+    );
     const elapsed = Date.now() - started;
     expect(error.message).toMatch(/took longer than 2500ms/);
     expect(error.transient).toBe(true);

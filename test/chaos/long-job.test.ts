@@ -21,7 +21,10 @@ describe('long jobs and a blocked event loop', () => {
     const queue = await JobQueue.open({ db });
     try {
       const { job } = await queue.enqueue('long', { mode: 'sleep', ms: 3_000 }, { maxAttempts: 5 });
-      const workers = [startWorker({ db, queue: 'long', effects }), startWorker({ db, queue: 'long', effects })];
+      const workers = [
+        startWorker({ db, queue: 'long', effects }),
+        startWorker({ db, queue: 'long', effects }),
+      ];
       for (const worker of workers) expect((await worker.exited).code, worker.stderr()).toBe(0);
       expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'completed', attempts: 1 });
       expect(readEffects(effects).map((e) => e.kind)).toEqual(['start', 'done']);
@@ -38,14 +41,29 @@ describe('long jobs and a blocked event loop', () => {
     const queue = await JobQueue.open({ db });
     try {
       // Attempt 1 blocks its event loop for 3 s (lease 1 s), then would work 4 s more.
-      const { job } = await queue.enqueue('stall', { mode: 'busy', ms: 3_000, thenMs: 4_000, onlyAttempt: 1 }, { maxAttempts: 5 });
+      const { job } = await queue.enqueue(
+        'stall',
+        { mode: 'busy', ms: 3_000, thenMs: 4_000, onlyAttempt: 1 },
+        { maxAttempts: 5 },
+      );
       const stalled = startWorker({ db, queue: 'stall', effects, exitWhenEmpty: false });
-      await waitFor(() => readEffects(effects).some((e) => e.kind === 'start'), 'the stalling attempt to start');
+      await waitFor(
+        () => readEffects(effects).some((e) => e.kind === 'start'),
+        'the stalling attempt to start',
+      );
       const other = startWorker({ db, queue: 'stall', effects });
       expect((await other.exited).code, other.stderr()).toBe(0);
       // The stalled process wakes up, learns from its heartbeat that the lease is gone, aborts.
-      const abort = await waitFor(() => readEffects(effects).find((e) => e.kind === 'abort'), 'the stalled attempt to abort');
-      expect(abort).toMatchObject({ jobId: job.id, attempt: 1, pid: stalled.child.pid, reason: 'LeaseLostError' });
+      const abort = await waitFor(
+        () => readEffects(effects).find((e) => e.kind === 'abort'),
+        'the stalled attempt to abort',
+      );
+      expect(abort).toMatchObject({
+        jobId: job.id,
+        attempt: 1,
+        pid: stalled.child.pid,
+        reason: 'LeaseLostError',
+      });
       stalled.child.kill('SIGTERM');
       expect((await stalled.exited).code, stalled.stderr()).toBe(0);
 
@@ -68,7 +86,11 @@ describe('long jobs and a blocked event loop', () => {
     const effects = join(dir, 'effects.log');
     const queue = await JobQueue.open({ db });
     try {
-      const { job } = await queue.enqueue('stall', { mode: 'busy', ms: 2_500, thenMs: 500 }, { maxAttempts: 5 });
+      const { job } = await queue.enqueue(
+        'stall',
+        { mode: 'busy', ms: 2_500, thenMs: 500 },
+        { maxAttempts: 5 },
+      );
       const alone = startWorker({ db, queue: 'stall', effects });
       expect((await alone.exited).code, alone.stderr()).toBe(0);
       const outcomes = (await queue.attempts(job.id)).map((a) => a.outcome);

@@ -13,7 +13,11 @@ import { verifyRun } from './lib/verify.js';
 const BACKOFF_MS = 400;
 
 /** Runs `count` workers, restarting any that die, until all exit 0 (queue empty). Returns the deaths. */
-async function superviseUntilEmpty(count: number, spec: WorkerSpec, deadlineMs: number): Promise<string[]> {
+async function superviseUntilEmpty(
+  count: number,
+  spec: WorkerSpec,
+  deadlineMs: number,
+): Promise<string[]> {
   const deaths: string[] = [];
   const pool: WorkerProcess[] = Array.from({ length: count }, () => startWorker(spec));
   const finished = new Set<number>();
@@ -47,7 +51,11 @@ async function poisonRun(mode: 'exit' | 'oom', maxAttempts: number): Promise<str
     // The poison job first, so its attempts overlap the normal jobs instead of coming after them.
     const { job: poison } = await queue.enqueue('poison', { mode }, { maxAttempts });
     const normal = await queue.enqueueMany(
-      Array.from({ length: 400 }, (_, i) => ({ queue: 'poison', payload: { i }, options: { maxAttempts: 20 } })),
+      Array.from({ length: 400 }, (_, i) => ({
+        queue: 'poison',
+        payload: { i },
+        options: { maxAttempts: 20 },
+      })),
     );
     const deaths = await superviseUntilEmpty(
       2,
@@ -74,7 +82,13 @@ async function poisonRun(mode: 'exit' | 'oom', maxAttempts: number): Promise<str
       expect(gap).toBeGreaterThanOrEqual(BACKOFF_MS - 5);
     }
     const counts = (await queue.stats()).queues.poison!.counts;
-    expect(counts).toMatchObject({ completed: 400, failed: 1, pending: 0, running: 0, retrying: 0 });
+    expect(counts).toMatchObject({
+      completed: 400,
+      failed: 1,
+      pending: 0,
+      running: 0,
+      retrying: 0,
+    });
     // Other jobs flowed between the poison job's attempts, not only after it gave up.
     const firstLoss = attempts[0]!.finishedAt!.getTime();
     const lastStart = attempts.at(-1)!.startedAt.getTime();
@@ -85,7 +99,9 @@ async function poisonRun(mode: 'exit' | 'oom', maxAttempts: number): Promise<str
     }
     expect(between).toBeGreaterThan(0);
     expect((await verifyRun(queue.store, effects, 401, db)).problems).toEqual([]);
-    process.stdout.write(`poison ${mode}: deaths ${deaths.join(',')}; ${between} jobs completed between its first and last attempt\n`);
+    process.stdout.write(
+      `poison ${mode}: deaths ${deaths.join(',')}; ${between} jobs completed between its first and last attempt\n`,
+    );
     return deaths;
   } finally {
     await queue.close();

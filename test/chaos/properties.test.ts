@@ -58,7 +58,9 @@ describe('payload validation (src/util/json.ts)', () => {
       fc.asyncProperty(fc.array(payload, { minLength: 1, maxLength: 8 }), async (payloads) => {
         const before = (await queue.stats()).queues.p?.counts.pending ?? 0;
         try {
-          const results = await queue.enqueueMany(payloads.map((p) => ({ queue: 'p', payload: p })));
+          const results = await queue.enqueueMany(
+            payloads.map((p) => ({ queue: 'p', payload: p })),
+          );
           expect(results).toHaveLength(payloads.length);
           for (const [index, result] of results.entries()) {
             expect(result.job.payload).toEqual(JSON.parse(JSON.stringify(payloads[index])));
@@ -78,16 +80,25 @@ describe('payload validation (src/util/json.ts)', () => {
 describe('duration parsing (src/util/duration.ts)', () => {
   it('any string or number: a non-negative safe integer of ms, or a ValidationError quoting the input', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.double(), fc.integer(), fc.stringMatching(/^\s*\d{1,20}(\.\d{0,5})?\s*(ms|s|m|h|d|MS|S|x)?\s*$/)), (input) => {
-        try {
-          const ms = parseDuration(input, '--lease');
-          expect(Number.isSafeInteger(ms)).toBe(true);
-          expect(ms).toBeGreaterThanOrEqual(0);
-        } catch (error) {
-          expect(error).toBeInstanceOf(ValidationError);
-          expect((error as Error).message).toMatch(/^Expected --lease to be/);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          fc.double(),
+          fc.integer(),
+          fc.stringMatching(/^\s*\d{1,20}(\.\d{0,5})?\s*(ms|s|m|h|d|MS|S|x)?\s*$/),
+        ),
+        (input) => {
+          try {
+            const ms = parseDuration(input, '--lease');
+            expect(Number.isSafeInteger(ms)).toBe(true);
+            expect(ms).toBeGreaterThanOrEqual(0);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ValidationError);
+            expect((error as Error).message).toMatch(/^Expected --lease to be/);
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -95,10 +106,14 @@ describe('duration parsing (src/util/duration.ts)', () => {
   it('a well-formed duration parses to its exact value', () => {
     const units = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100_000 }), fc.constantFrom(...(Object.keys(units) as Array<keyof typeof units>)), (n, unit) => {
-        expect(parseDuration(`${n}${unit}`)).toBe(n * units[unit]);
-        expect(parseDuration(` ${n} ${unit.toUpperCase()} `)).toBe(n * units[unit]);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.constantFrom(...(Object.keys(units) as Array<keyof typeof units>)),
+        (n, unit) => {
+          expect(parseDuration(`${n}${unit}`)).toBe(n * units[unit]);
+          expect(parseDuration(` ${n} ${unit.toUpperCase()} `)).toBe(n * units[unit]);
+        },
+      ),
       RUNS,
     );
   });
@@ -113,7 +128,11 @@ async function* chunked(text: string, size: number): AsyncGenerator<string> {
   for (let at = 0; at < text.length; at += size) yield text.slice(at, at + size);
 }
 
-const cell = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom('=1+1', '@x', '"', ',', '\n', '\r\n', ' '));
+const cell = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.string({ unit: 'binary', maxLength: 6 }),
+  fc.constantFrom('=1+1', '@x', '"', ',', '\n', '\r\n', ' '),
+);
 
 describe('CSV import (src/csv, src/cli/csv-import.ts)', () => {
   it('a well-formed table in chunks of any size imports to exactly its rows', async () => {
@@ -121,25 +140,44 @@ describe('CSV import (src/csv, src/cli/csv-import.ts)', () => {
     let round = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: 4 }).chain((width) =>
-          fc.tuple(
-            fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/), { minLength: width, maxLength: width }),
-            fc.array(fc.array(cell, { minLength: width, maxLength: width }), { maxLength: 12 }),
-            fc.integer({ min: 1, max: 50 }),
+        fc
+          .integer({ min: 1, max: 4 })
+          .chain((width) =>
+            fc.tuple(
+              fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/), {
+                minLength: width,
+                maxLength: width,
+              }),
+              fc.array(fc.array(cell, { minLength: width, maxLength: width }), { maxLength: 12 }),
+              fc.integer({ min: 1, max: 50 }),
+            ),
           ),
-        ),
         async ([header, rows, chunkSize]) => {
           // A row of only empty cells in a one-column table is a blank line, which CSV skips.
           const kept = rows.filter((row) => header.length > 1 || row[0] !== '');
-          const text = [header, ...kept].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+          const text =
+            [header, ...kept].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
           const table = await openCsv(chunked(text, chunkSize));
           const name = `c${round++}`;
-          const report = await importCsv(queue, table, { queue: name, file: 'in.csv', batch: name, skipInvalid: false, options: {} });
+          const report = await importCsv(queue, table, {
+            queue: name,
+            file: 'in.csv',
+            batch: name,
+            skipInvalid: false,
+            options: {},
+          });
           expect(report.problemCount).toBe(0);
           const stored = [];
           for await (const job of queue.listAll({ queue: name })) stored.push(job.payload);
           // Identical rows share a key (a hash of the row): the second is the same job.
-          const expected = [...new Map(kept.map((row) => [JSON.stringify(row), Object.fromEntries(header.map((h, i) => [h, row[i]]))])).values()];
+          const expected = [
+            ...new Map(
+              kept.map((row) => [
+                JSON.stringify(row),
+                Object.fromEntries(header.map((h, i) => [h, row[i]])),
+              ]),
+            ).values(),
+          ];
           expect(stored).toEqual(expected);
         },
       ),
@@ -152,19 +190,32 @@ describe('CSV import (src/csv, src/cli/csv-import.ts)', () => {
     let round = 0;
     let refused = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 80 }), fc.array(cell, { maxLength: 30 }).map((cells) => cells.join(','))), async (text) => {
-        const name = `g${round++}`;
-        try {
-          const table = await openCsv(chunked(text, 7));
-          const report = await importCsv(queue, table, { queue: name, file: 'in.csv', batch: name, skipInvalid: false, options: {} });
-          expect(report.problemCount).toBe(0);
-        } catch (error) {
-          refused++;
-          expect(error).toBeInstanceOf(ValidationError);
-          expect((error as Error).message.length).toBeGreaterThan(10);
-          expect((await queue.stats()).queues[name]).toBeUndefined();
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.string({ unit: 'binary', maxLength: 80 }),
+          fc.array(cell, { maxLength: 30 }).map((cells) => cells.join(',')),
+        ),
+        async (text) => {
+          const name = `g${round++}`;
+          try {
+            const table = await openCsv(chunked(text, 7));
+            const report = await importCsv(queue, table, {
+              queue: name,
+              file: 'in.csv',
+              batch: name,
+              skipInvalid: false,
+              options: {},
+            });
+            expect(report.problemCount).toBe(0);
+          } catch (error) {
+            refused++;
+            expect(error).toBeInstanceOf(ValidationError);
+            expect((error as Error).message.length).toBeGreaterThan(10);
+            expect((await queue.stats()).queues[name]).toBeUndefined();
+          }
+        },
+      ),
       { numRuns: 200 },
     );
     expect(refused).toBeGreaterThan(0);

@@ -25,7 +25,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { dropSchema, randomSchema, requirePostgres, urlWithSchema } from '../postgres/pg-helpers.js';
+import {
+  dropSchema,
+  randomSchema,
+  requirePostgres,
+  urlWithSchema,
+} from '../postgres/pg-helpers.js';
 import { killLeftoverChildren } from '../helpers/processes.js';
 import { runCsvImport } from './lib/csv-import.js';
 import { runWalBound, runWorkerMemory } from './lib/growth.js';
@@ -48,7 +53,9 @@ const { values } = parseArgs({
 
 const minutes = values.minutes === undefined ? 0 : Number(values.minutes);
 if (!Number.isFinite(minutes) || minutes < 0) {
-  console.error(`chaos: --minutes must be a number of 0 or more, got ${JSON.stringify(values.minutes)}`);
+  console.error(
+    `chaos: --minutes must be a number of 0 or more, got ${JSON.stringify(values.minutes)}`,
+  );
   process.exit(2);
 }
 const only = values.only?.split(',') ?? null;
@@ -117,20 +124,42 @@ function privateBuild(): void {
   // From the last commit, not the working tree: other engineers' half-saved files must not end
   // up in a binary that runs for many minutes.
   buildDir = mkdtempSync(join(tmpdir(), 'holdfast-chaos-build-'));
-  execFileSync('sh', ['-c', `git archive HEAD src package.json tsconfig.json tsconfig.build.json | tar -x -C '${buildDir}'`], { cwd: REPO });
+  execFileSync(
+    'sh',
+    [
+      '-c',
+      `git archive HEAD src package.json tsconfig.json tsconfig.build.json | tar -x -C '${buildDir}'`,
+    ],
+    { cwd: REPO },
+  );
   symlinkSync(join(REPO, 'node_modules'), join(buildDir, 'node_modules'));
-  const tsc = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(buildDir, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(buildDir, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
   process.env.HOLDFAST_CLI = join(buildDir, 'dist', 'cli', 'main.js');
-  const check = spawnSync(process.execPath, [process.env.HOLDFAST_CLI, '--help'], { encoding: 'utf8' });
-  if (check.status !== 0) throw new Error(`the private build of HEAD does not run (tsc exit ${tsc.status}): ${check.stderr}`);
-  console.error(`chaos: private build of ${execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim()} in ${buildDir}`);
+  const check = spawnSync(process.execPath, [process.env.HOLDFAST_CLI, '--help'], {
+    encoding: 'utf8',
+  });
+  if (check.status !== 0)
+    throw new Error(
+      `the private build of HEAD does not run (tsc exit ${tsc.status}): ${check.stderr}`,
+    );
+  console.error(
+    `chaos: private build of ${execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim()} in ${buildDir}`,
+  );
 }
 
 async function main(): Promise<void> {
   privateBuild();
   if (!values['skip-suite'] && only === null) {
     const code = await runSuite();
-    record('vitest test/chaos', { exitCode: code }, code === 0 ? [] : ['the vitest chaos suite failed']);
+    record(
+      'vitest test/chaos',
+      { exitCode: code },
+      code === 0 ? [] : ['the vitest chaos suite failed'],
+    );
   }
   let round = 1;
   if (wants('sigkill-sqlite')) await sigkill('sqlite', round);
@@ -138,13 +167,23 @@ async function main(): Promise<void> {
   if (wants('memory')) {
     await withDir(async (dir) => {
       const report = await runWorkerMemory(dir, Number(values['memory-jobs']));
-      record('memory', report, report.secondHalfPeakMb > report.firstHalfPeakMb + 25 ? ['worker RSS grew by over 25 MB from the first half to the second'] : []);
+      record(
+        'memory',
+        report,
+        report.secondHalfPeakMb > report.firstHalfPeakMb + 25
+          ? ['worker RSS grew by over 25 MB from the first half to the second']
+          : [],
+      );
     });
   }
   if (wants('wal')) {
     await withDir(async (dir) => {
       const report = await runWalBound(dir, 60);
-      record('wal', report, report.maxWalMb >= 32 ? [`the WAL reached ${report.maxWalMb} MB (bound: 32 MB)`] : []);
+      record(
+        'wal',
+        report,
+        report.maxWalMb >= 32 ? [`the WAL reached ${report.maxWalMb} MB (bound: 32 MB)`] : [],
+      );
     });
   }
   if (wants('work-items')) {
@@ -153,7 +192,10 @@ async function main(): Promise<void> {
       record('work-items', report, report.problems);
     });
   }
-  if (wants('csv')) await withDir(async (dir) => record('csv-import', await runCsvImport(dir, Number(values['csv-rows']))));
+  if (wants('csv'))
+    await withDir(async (dir) =>
+      record('csv-import', await runCsvImport(dir, Number(values['csv-rows']))),
+    );
   // --minutes: more SIGKILL rounds, alternating stores, until the time is up.
   while (minutes > 0 && Date.now() - started < minutes * 60_000) {
     round++;
@@ -167,7 +209,8 @@ async function main(): Promise<void> {
   const totals = results
     .filter((r) => String(r.step).startsWith('sigkill'))
     .reduce<Record<string, number>>((sum, r) => {
-      for (const key of ['jobs', 'kills', 'lostAttempts', 'duplicateEffects', 'pgRestarts']) sum[key] = (sum[key] ?? 0) + Number(r[key] ?? 0);
+      for (const key of ['jobs', 'kills', 'lostAttempts', 'duplicateEffects', 'pgRestarts'])
+        sum[key] = (sum[key] ?? 0) + Number(r[key] ?? 0);
       return sum;
     }, {});
   record('total', { minutes: Math.round((Date.now() - started) / 600) / 100, ...totals, failed });

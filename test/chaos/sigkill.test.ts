@@ -6,7 +6,12 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropSchema, randomSchema, requirePostgres, urlWithSchema } from '../postgres/pg-helpers.js';
+import {
+  dropSchema,
+  randomSchema,
+  requirePostgres,
+  urlWithSchema,
+} from '../postgres/pg-helpers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runSigkillChaos } from './lib/sigkill-chaos.js';
 
@@ -27,7 +32,9 @@ describe('SIGKILL chaos (short form)', () => {
       handlerMs: 30,
       maxChaosMs: 10_000,
     });
-    process.stdout.write(`sigkill sqlite: ${JSON.stringify({ ...report, problems: report.problems.length })}\n`);
+    process.stdout.write(
+      `sigkill sqlite: ${JSON.stringify({ ...report, problems: report.problems.length })}\n`,
+    );
     expect(report.problems).toEqual([]);
     expect(report.completed + report.failed).toBe(2_000);
     expect(report.kills).toBeGreaterThan(3);
@@ -50,7 +57,9 @@ describe('SIGKILL chaos (short form)', () => {
       handlerMs: 30,
       maxChaosMs: 8_000,
     });
-    process.stdout.write(`sigkill postgres: ${JSON.stringify({ ...report, problems: report.problems.length })}\n`);
+    process.stdout.write(
+      `sigkill postgres: ${JSON.stringify({ ...report, problems: report.problems.length })}\n`,
+    );
     expect(report.problems).toEqual([]);
     expect(report.completed + report.failed).toBe(1_000);
     expect(report.kills).toBeGreaterThan(3);

@@ -36,12 +36,22 @@ export async function runCsvImport(dir: string, rows: number): Promise<CsvImport
   const db = join(dir, 'csv.db');
   const bytes = await writeCsv(csv, rows);
   const started = Date.now();
-  const child = spawnTracked(process.execPath, [cliPath(), 'enqueue', 'csv', '--csv', csv, '--db', db]);
+  const child = spawnTracked(process.execPath, [
+    cliPath(),
+    'enqueue',
+    'csv',
+    '--csv',
+    csv,
+    '--db',
+    db,
+  ]);
   child.stdout!.resume();
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   let done = false;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   void exited.then(() => (done = true));
   let peak = 0;
   while (!done) {
@@ -53,7 +63,13 @@ export async function runCsvImport(dir: string, rows: number): Promise<CsvImport
   const queue = await JobQueue.open({ db });
   try {
     const jobs = (await queue.stats()).queues.csv?.counts.pending ?? 0;
-    return { rows, megabytes: Math.round(bytes / 1024 / 102.4) / 10, importMs, peakRssMb: Math.round(peak / 1024 / 1024), jobs };
+    return {
+      rows,
+      megabytes: Math.round(bytes / 1024 / 102.4) / 10,
+      importMs,
+      peakRssMb: Math.round(peak / 1024 / 1024),
+      jobs,
+    };
   } finally {
     await queue.close();
   }

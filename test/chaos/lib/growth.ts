@@ -41,11 +41,25 @@ export async function runWorkerMemory(dir: string, jobs: number): Promise<Memory
     await enqueueMany(queue, 'mem', jobs);
     const enqueueMs = Date.now() - t0;
     const started = Date.now();
-    const worker = spawnTracked(process.execPath, [cliPath(), 'work', 'mem', '--handler', NOOP, '--db', db, '--concurrency', '50', '--exit-when-empty', '--quiet']);
+    const worker = spawnTracked(process.execPath, [
+      cliPath(),
+      'work',
+      'mem',
+      '--handler',
+      NOOP,
+      '--db',
+      db,
+      '--concurrency',
+      '50',
+      '--exit-when-empty',
+      '--quiet',
+    ]);
     worker.stdout!.resume();
     let stderr = '';
     worker.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      worker.once('exit', (code) => resolve(code)),
+    );
     const samples: Array<{ at: number; rss: number }> = [];
     let done = false;
     void exited.then(() => (done = true));
@@ -57,7 +71,8 @@ export async function runWorkerMemory(dir: string, jobs: number): Promise<Memory
     if ((await exited) !== 0) throw new Error(`the worker failed: ${stderr.slice(-1_000)}`);
     const runMs = Date.now() - started;
     const counts = (await queue.stats()).queues.mem!.counts;
-    if (counts.completed !== jobs) throw new Error(`only ${counts.completed} of ${jobs} jobs completed`);
+    if (counts.completed !== jobs)
+      throw new Error(`only ${counts.completed} of ${jobs} jobs completed`);
     const half = runMs / 2;
     const peak = (list: typeof samples) => Math.max(0, ...list.map((s) => s.rss)) / MB;
     return {
@@ -85,19 +100,54 @@ export interface WalReport {
   finalWalMb: number;
 }
 
-const DASHBOARD_PATHS = ['/', '/jobs', '/jobs?status=completed', '/batches', '/api/overview', '/api/batches', '/api/jobs?limit=100', '/api/jobs?status=pending&limit=100', '/metrics'];
+const DASHBOARD_PATHS = [
+  '/',
+  '/jobs',
+  '/jobs?status=completed',
+  '/batches',
+  '/api/overview',
+  '/api/batches',
+  '/api/jobs?limit=100',
+  '/api/jobs?status=pending&limit=100',
+  '/metrics',
+];
 
 export async function runWalBound(dir: string, seconds: number): Promise<WalReport> {
   const db = join(dir, 'wal.db');
   const wal = `${db}-wal`;
   const queue = await JobQueue.open({ db });
-  const dashboard = spawnTracked(process.execPath, [cliPath(), 'dashboard', '--db', db, '--port', '0']);
+  const dashboard = spawnTracked(process.execPath, [
+    cliPath(),
+    'dashboard',
+    '--db',
+    db,
+    '--port',
+    '0',
+  ]);
   const workers = Array.from({ length: 2 }, () =>
-    spawnTracked(process.execPath, [cliPath(), 'work', 'wal', '--handler', NOOP, '--db', db, '--concurrency', '20', '--quiet']),
+    spawnTracked(process.execPath, [
+      cliPath(),
+      'work',
+      'wal',
+      '--handler',
+      NOOP,
+      '--db',
+      db,
+      '--concurrency',
+      '20',
+      '--quiet',
+    ]),
   );
   workers.forEach((w) => w.stdout!.resume());
   dashboard.stderr!.resume();
-  const report: WalReport = { seconds, jobsEnqueued: 0, jobsCompleted: 0, dashboardRequests: 0, maxWalMb: 0, finalWalMb: 0 };
+  const report: WalReport = {
+    seconds,
+    jobsEnqueued: 0,
+    jobsCompleted: 0,
+    dashboardRequests: 0,
+    maxWalMb: 0,
+    finalWalMb: 0,
+  };
   try {
     const banner = await waitForOutput(dashboard, (text) => /http:\/\/127\.0\.0\.1:\d+/.test(text));
     const origin = /http:\/\/127\.0\.0\.1:\d+/.exec(banner)![0];
@@ -119,7 +169,12 @@ export async function runWalBound(dir: string, seconds: number): Promise<WalRepo
     };
     const writer = async () => {
       for (let round = 0; Date.now() < until; round++) {
-        await queue.enqueueMany(Array.from({ length: 200 }, (_, i) => ({ queue: 'wal', payload: { round, i, pad: 'x'.repeat(300) } })));
+        await queue.enqueueMany(
+          Array.from({ length: 200 }, (_, i) => ({
+            queue: 'wal',
+            payload: { round, i, pad: 'x'.repeat(300) },
+          })),
+        );
         report.jobsEnqueued += 200;
         await sleep(5);
       }
@@ -131,7 +186,8 @@ export async function runWalBound(dir: string, seconds: number): Promise<WalRepo
       }
     };
     await Promise.all([reader(), reader(), reader(), writer(), sampler()]);
-    if (failures > 0) throw new Error(`${failures} dashboard requests failed: ${JSON.stringify([...failed])}`);
+    if (failures > 0)
+      throw new Error(`${failures} dashboard requests failed: ${JSON.stringify([...failed])}`);
     report.jobsCompleted = (await queue.stats()).queues.wal?.counts.completed ?? 0;
     report.finalWalMb = existsSync(wal) ? statSync(wal).size / MB : 0;
     report.maxWalMb = Math.round(report.maxWalMb * 10) / 10;

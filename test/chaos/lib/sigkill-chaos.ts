@@ -43,7 +43,12 @@ export interface SigkillReport extends Verdict {
   unexpectedExits: string[];
 }
 
-const PG_RESTART = ['--skip-systemctl-redirect', process.env.HOLDFAST_TEST_PG_CLUSTER_VERSION ?? '15', 'main', 'restart'];
+const PG_RESTART = [
+  '--skip-systemctl-redirect',
+  process.env.HOLDFAST_TEST_PG_CLUSTER_VERSION ?? '15',
+  'main',
+  'restart',
+];
 
 export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillReport> {
   const log = options.log ?? (() => undefined);
@@ -64,7 +69,13 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
         })),
       );
     }
-    const spec = { db: options.db, queue: 'chaos', effects, handlerMs: options.handlerMs, concurrency: options.concurrency };
+    const spec = {
+      db: options.db,
+      queue: 'chaos',
+      effects,
+      handlerMs: options.handlerMs,
+      concurrency: options.concurrency,
+    };
     const pool: WorkerProcess[] = Array.from({ length: options.workers }, () => startWorker(spec));
     const unexpectedExits: string[] = [];
     let kills = 0;
@@ -87,7 +98,12 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
       if (elapsed > options.maxChaosMs && (midJob > 0 || elapsed > options.maxChaosMs * 3)) break;
       // Workers that cannot even start (a broken build) make the rest of the run meaningless.
       if (unexpectedExits.length >= 10) break;
-      if (isPg && options.pgRestartAfterMs !== undefined && !restart && elapsed > options.pgRestartAfterMs) {
+      if (
+        isPg &&
+        options.pgRestartAfterMs !== undefined &&
+        !restart &&
+        elapsed > options.pgRestartAfterMs
+      ) {
         log(`restarting PostgreSQL at ${elapsed} ms`);
         restart = promisify(execFile)('pg_ctlcluster', PG_RESTART).then(() => {
           pgRestarts++;
@@ -99,8 +115,10 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
         const { code, signal } = await worker.exited;
         // A worker started while PostgreSQL was down refuses to start (exit 1, a clear message),
         // as a supervisor would see it; it is restarted like a killed one.
-        if (code === 1 && restart && /Cannot open the PostgreSQL store/.test(worker.stderr())) startRefusals++;
-        else if (code !== 0) unexpectedExits.push(`worker exited ${code ?? signal}: ${worker.stderr().slice(-500)}`);
+        if (code === 1 && restart && /Cannot open the PostgreSQL store/.test(worker.stderr()))
+          startRefusals++;
+        else if (code !== 0)
+          unexpectedExits.push(`worker exited ${code ?? signal}: ${worker.stderr().slice(-500)}`);
         pool[index] = startWorker(spec);
       }
       let left: number;
@@ -112,7 +130,9 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
       if (left === 0) break;
       // A random worker among those already running jobs (a kill during start-up proves little).
       seen.poll();
-      const working = pool.map((_, index) => index).filter((index) => alive(pool[index]!) && seen.pids.has(pool[index]!.child.pid!));
+      const working = pool
+        .map((_, index) => index)
+        .filter((index) => alive(pool[index]!) && seen.pids.has(pool[index]!.child.pid!));
       const candidates = working.length > 0 ? working : pool.map((_, index) => index);
       const victim = candidates[Math.floor(Math.random() * candidates.length)]!;
       const worker = pool[victim]!;
@@ -132,7 +152,9 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
     const results = await Promise.all(
       pool.map(async (first) => {
         for (let worker = first; ; worker = startWorker(spec)) {
-          const deadline = sleep(Math.max(0, drainDeadline - Date.now())).then(() => 'timeout' as const);
+          const deadline = sleep(Math.max(0, drainDeadline - Date.now())).then(
+            () => 'timeout' as const,
+          );
           const outcome = await Promise.race([worker.exited, deadline]);
           if (outcome === 'timeout') {
             worker.child.kill('SIGKILL');
@@ -140,7 +162,11 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
             return `worker ${worker.child.pid} did not exit within 180 s of the end of the chaos`;
           }
           if (outcome.code === 0) return null;
-          if (outcome.code === 1 && restart && /Cannot open the PostgreSQL store/.test(worker.stderr())) {
+          if (
+            outcome.code === 1 &&
+            restart &&
+            /Cannot open the PostgreSQL store/.test(worker.stderr())
+          ) {
             startRefusals++;
             continue;
           }
@@ -149,7 +175,12 @@ export async function runSigkillChaos(options: SigkillOptions): Promise<SigkillR
       }),
     );
     unexpectedExits.push(...results.filter((r): r is string => r !== null));
-    const verdict = await verifyRun(queue.store, effects, options.jobs, isPg ? undefined : options.db);
+    const verdict = await verifyRun(
+      queue.store,
+      effects,
+      options.jobs,
+      isPg ? undefined : options.db,
+    );
     if (unexpectedExits.length > 0) verdict.problems.push(...unexpectedExits.slice(0, 5));
     const killedMidJob = midJobKills(readEffects(effects), killedPids);
     return {

@@ -24,7 +24,12 @@ export interface Verdict {
   integrity: string;
 }
 
-export async function verifyRun(store: Store, effectsPath: string, expectedJobs: number, sqlitePath?: string): Promise<Verdict> {
+export async function verifyRun(
+  store: Store,
+  effectsPath: string,
+  expectedJobs: number,
+  sqlitePath?: string,
+): Promise<Verdict> {
   const problems: string[] = [];
   const note = (problem: string) => {
     if (problems.length < 50) problems.push(problem);
@@ -68,41 +73,61 @@ export async function verifyRun(store: Store, effectsPath: string, expectedJobs:
       verdict.maxAttemptsSeen = Math.max(verdict.maxAttemptsSeen, job.attempts);
       const outcomes = attempts.map((a) => a.outcome);
       verdict.lostAttempts += outcomes.filter((o) => o === 'lost').length;
-      if (job.attempts > job.maxAttempts) note(`job ${job.id}: ${job.attempts} attempts, over maxAttempts ${job.maxAttempts}`);
-      if (attempts.length !== job.attempts) note(`job ${job.id}: attempts=${job.attempts} but ${attempts.length} attempt rows`);
+      if (job.attempts > job.maxAttempts)
+        note(`job ${job.id}: ${job.attempts} attempts, over maxAttempts ${job.maxAttempts}`);
+      if (attempts.length !== job.attempts)
+        note(`job ${job.id}: attempts=${job.attempts} but ${attempts.length} attempt rows`);
       attempts.forEach((a, index) => {
-        if (a.attempt !== index + 1) note(`job ${job.id}: attempt rows not numbered 1..n (${attempts.map((x) => x.attempt).join(',')})`);
+        if (a.attempt !== index + 1)
+          note(
+            `job ${job.id}: attempt rows not numbered 1..n (${attempts.map((x) => x.attempt).join(',')})`,
+          );
       });
-      if (outcomes.includes('running')) note(`job ${job.id}: an attempt is still running (${outcomes.join(',')})`);
+      if (outcomes.includes('running'))
+        note(`job ${job.id}: an attempt is still running (${outcomes.join(',')})`);
       const jobDone = done.get(job.id) ?? new Map<number, number>();
       for (const [attempt, count] of jobDone) {
         verdict.effects += count;
-        if (count > 1) note(`job ${job.id}: attempt ${attempt} did its effect ${count} times (double claim)`);
+        if (count > 1)
+          note(`job ${job.id}: attempt ${attempt} did its effect ${count} times (double claim)`);
         const outcome = attempts[attempt - 1]?.outcome;
         if (outcome === 'completed') continue;
         verdict.duplicateEffects += count;
-        if (outcome !== 'lost') note(`job ${job.id}: effect of attempt ${attempt} whose outcome is ${outcome ?? 'missing'}, not lost`);
+        if (outcome !== 'lost')
+          note(
+            `job ${job.id}: effect of attempt ${attempt} whose outcome is ${outcome ?? 'missing'}, not lost`,
+          );
       }
       if (job.status === 'completed') {
         verdict.completed++;
         const completedAt = outcomes.indexOf('completed') + 1;
-        if (outcomes.filter((o) => o === 'completed').length !== 1 || completedAt !== attempts.length) {
+        if (
+          outcomes.filter((o) => o === 'completed').length !== 1 ||
+          completedAt !== attempts.length
+        ) {
           note(`job ${job.id}: completed with outcomes ${outcomes.join(',')}`);
         }
-        if (!jobDone.has(completedAt)) note(`job ${job.id}: completed by attempt ${completedAt} but its effect is missing`);
-        if (outcomes.slice(0, -1).some((o) => o !== 'lost' && o !== 'retrying' && o !== 'interrupted')) {
+        if (!jobDone.has(completedAt))
+          note(`job ${job.id}: completed by attempt ${completedAt} but its effect is missing`);
+        if (
+          outcomes.slice(0, -1).some((o) => o !== 'lost' && o !== 'retrying' && o !== 'interrupted')
+        ) {
           note(`job ${job.id}: earlier outcomes ${outcomes.join(',')}`);
         }
       } else if (job.status === 'failed') {
         verdict.failed++;
-        if (job.attempts !== job.maxAttempts) note(`job ${job.id}: failed after ${job.attempts} attempts, not maxAttempts ${job.maxAttempts}`);
+        if (job.attempts !== job.maxAttempts)
+          note(
+            `job ${job.id}: failed after ${job.attempts} attempts, not maxAttempts ${job.maxAttempts}`,
+          );
       } else {
         note(`job ${job.id}: left ${job.status}`);
       }
     }
     after = page.jobs[page.jobs.length - 1]!.id;
   }
-  if (verdict.jobs !== expectedJobs) note(`expected ${expectedJobs} jobs, the store holds ${verdict.jobs}`);
+  if (verdict.jobs !== expectedJobs)
+    note(`expected ${expectedJobs} jobs, the store holds ${verdict.jobs}`);
   if (sqlitePath) {
     verdict.integrity = integrityCheck(sqlitePath);
     if (verdict.integrity !== 'ok') note(`PRAGMA integrity_check: ${verdict.integrity}`);

@@ -27,8 +27,19 @@ export interface WorkItemsReport {
 export async function runWorkItemsKills(dir: string, kills: number): Promise<WorkItemsReport> {
   const db = join(dir, 'queue.db');
   const path = join(dir, 'work_items.json');
-  writeFileSync(path, JSON.stringify({ otherTool: { keep: true }, items: { foreign: { note: 'not holdfast' } } }));
-  const report: WorkItemsReport = { kills: 0, parsed: 0, problems: [], items: 0, maxTempFiles: 0, tempFilesAtEnd: 0, lockWaits: 0 };
+  writeFileSync(
+    path,
+    JSON.stringify({ otherTool: { keep: true }, items: { foreign: { note: 'not holdfast' } } }),
+  );
+  const report: WorkItemsReport = {
+    kills: 0,
+    parsed: 0,
+    problems: [],
+    items: 0,
+    maxTempFiles: 0,
+    tempFilesAtEnd: 0,
+    lockWaits: 0,
+  };
   const problem = (text: string) => report.problems.length < 20 && report.problems.push(text);
   const queue = await JobQueue.open({ db });
   let lastItems = 0;
@@ -39,7 +50,9 @@ export async function runWorkItemsKills(dir: string, kills: number): Promise<Wor
       writer.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       const exited = new Promise((resolve) => writer.once('exit', resolve));
       const ready = await new Promise<boolean>((resolve) => {
-        writer.stdout!.setEncoding('utf8').on('data', (chunk: string) => chunk.includes('ready') && resolve(true));
+        writer
+          .stdout!.setEncoding('utf8')
+          .on('data', (chunk: string) => chunk.includes('ready') && resolve(true));
         writer.once('exit', () => resolve(false));
       });
       if (!ready) {
@@ -56,15 +69,22 @@ export async function runWorkItemsKills(dir: string, kills: number): Promise<Wor
         parsed = JSON.parse(readFileSync(path, 'utf8'));
         report.parsed++;
       } catch (error) {
-        problem(`after kill ${round}: work_items.json does not parse (${(error as Error).message})`);
+        problem(
+          `after kill ${round}: work_items.json does not parse (${(error as Error).message})`,
+        );
         continue;
       }
-      if (JSON.stringify(parsed.otherTool) !== '{"keep":true}') problem(`after kill ${round}: the other tool's key was lost`);
+      if (JSON.stringify(parsed.otherTool) !== '{"keep":true}')
+        problem(`after kill ${round}: the other tool's key was lost`);
       if (!parsed.items?.foreign) problem(`after kill ${round}: the foreign item was lost`);
-      const items = Object.values(parsed.items ?? {}).filter((item) => (item as { holdfast?: unknown }).holdfast !== undefined).length;
+      const items = Object.values(parsed.items ?? {}).filter(
+        (item) => (item as { holdfast?: unknown }).holdfast !== undefined,
+      ).length;
       const jobs = (await queue.stats()).queues.w?.counts.pending ?? 0;
-      if (items > jobs) problem(`after kill ${round}: ${items} items but only ${jobs} jobs committed`);
-      if (items < lastItems) problem(`after kill ${round}: ${items} items, fewer than the ${lastItems} already written`);
+      if (items > jobs)
+        problem(`after kill ${round}: ${items} items but only ${jobs} jobs committed`);
+      if (items < lastItems)
+        problem(`after kill ${round}: ${items} items, fewer than the ${lastItems} already written`);
       lastItems = items;
       const temps = readdirSync(dir).filter((name) => name.includes('.tmp-')).length;
       report.maxTempFiles = Math.max(report.maxTempFiles, temps);
@@ -75,7 +95,8 @@ export async function runWorkItemsKills(dir: string, kills: number): Promise<Wor
     await new ProgressTracker(queue, { path, refreshMs: 0 }).flush();
     report.tempFilesAtEnd = readdirSync(dir).filter((name) => name.includes('.tmp-')).length;
     report.items = lastItems;
-    if (report.tempFilesAtEnd !== 0) problem(`${report.tempFilesAtEnd} temp files left after a clean write`);
+    if (report.tempFilesAtEnd !== 0)
+      problem(`${report.tempFilesAtEnd} temp files left after a clean write`);
   } finally {
     await queue.close();
   }

@@ -20,7 +20,9 @@ export function indexPath(): string {
   return join(dirname(cliPath()), '..', 'index.js');
 }
 
-export const CHAOS_HANDLER = fileURLToPath(new URL('../fixtures/chaos-handler.mjs', import.meta.url));
+export const CHAOS_HANDLER = fileURLToPath(
+  new URL('../fixtures/chaos-handler.mjs', import.meta.url),
+);
 
 export interface WorkerSpec {
   db: string;
@@ -67,7 +69,12 @@ export function startWorker(spec: WorkerSpec): WorkerProcess {
     ...(spec.exitWhenEmpty === false ? [] : ['--exit-when-empty']),
   ];
   const child = spawnTracked(process.execPath, args, {
-    env: { ...process.env, EFFECT_LOG: spec.effects, HANDLER_MS: String(spec.handlerMs ?? 0), ...spec.env },
+    env: {
+      ...process.env,
+      EFFECT_LOG: spec.effects,
+      HANDLER_MS: String(spec.handlerMs ?? 0),
+      ...spec.env,
+    },
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -100,7 +107,9 @@ export function rssOf(pid: number, readFile: (path: string) => string): number |
 }
 
 /** `runCli` of test/helpers on `cliPath()`: runs holdfast to completion and collects its output. */
-export function runHoldfast(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runHoldfast(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawnTracked(process.execPath, [cliPath(), ...args]);
     let stdout = '';
