@@ -23,7 +23,16 @@ import type {
 import { JOB_STATUSES, TERMINAL_STATUSES, emptyCounts, isJobStatus } from './states.js';
 import { toJsonText } from './util/json.js';
 import { JobExecutor, type WorkOptions } from './worker/job-executor.js';
-import { configureQueue, queueConfig, queueConfigs, toChanges, type QueueLimits } from './flow/limits.js';
+import {
+  batchCallback,
+  configureQueue,
+  queueConfig,
+  queueConfigs,
+  runningByKey,
+  toChanges,
+  type BatchCompleteOptions,
+  type QueueLimits,
+} from './flow/limits.js';
 import { Schedules } from './flow/schedules.js';
 import type { QueueConfig } from './store/store.js';
 
@@ -403,9 +412,11 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     });
   }
 
-  // ---- Flow control (docs/flow-control.md). Settings live in the store: every worker obeys them.
+  // ---- Flow control (docs/flow-control.md): settings live in the store, so every worker obeys
+  // them. The checks and the calls are in src/flow/; these wake local workers. Async, so that
+  // bad input rejects rather than throws.
 
-  /** Cron schedules: `schedules.add(name, { cron, queue, payload, tz, catchUp })`, `list()`, `remove(name)`. */
+  /** Cron schedules: `add(name, { cron, queue, payload, tz, catchUp })`, `list()`, `remove(name)`. */
   get schedules(): Schedules {
     return new Schedules(this.store, this.maxPayloadBytes);
   }
@@ -416,16 +427,12 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
   }
 
   async resume(queue: string): Promise<QueueConfig> {
-    const config = await configureQueue(this.store, queue, { paused: false });
-    this.#wakeExecutors();
-    return config;
+    return configureQueue(this.store, queue, { paused: false }).finally(() => this.#wakeExecutors());
   }
 
-  /** Sets per-key concurrency and rates (`'10/1s'`); fields left out keep their value, null clears one. */
+  /** Per-key concurrency and rates (`'10/1s'`); fields left out keep their value, null clears one. */
   async configureQueue(queue: string, limits: QueueLimits): Promise<QueueConfig> {
-    const config = await configureQueue(this.store, queue, toChanges(limits));
-    this.#wakeExecutors();
-    return config;
+    return configureQueue(this.store, queue, toChanges(limits)).finally(() => this.#wakeExecutors());
   }
 
   /** One queue's settings (the defaults if it was never configured). */
@@ -433,35 +440,24 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     return queueConfig(this.store, queue);
   }
 
-  /** Jobs running now per concurrency key of a queue (the dashboard's per-key saturation). */
-  async runningByKey(queue: string): Promise<Array<{ key: string; running: number }>> {
-    assertName(queue, 'queue');
-    return this.store.runningByKey ? this.store.runningByKey({ queue }) : [];
-  }
-
   /** Every configured queue's settings. */
   async queueConfigs(): Promise<QueueConfig[]> {
     return queueConfigs(this.store);
   }
 
+  /** Jobs running now per concurrency key of a queue (the dashboard's per-key saturation). */
+  async runningByKey(queue: string): Promise<Array<{ key: string; running: number }>> {
+    return runningByKey(this.store, queue);
+  }
+
   /**
-   * When every job of the batch is terminal, enqueues ONE job to `options.queue` with payload
-   * `{ batch: { id, name }, counts: { total, completed, failed, cancelled }, payload }`, in the
-   * transaction that ends the batch's last job (so exactly once, across processes). A batch
-   * already complete fires now. Returns the follow-up job's id once fired, else null.
+   * When every job of the batch (id or name) is terminal, enqueues ONE job to `options.queue`,
+   * payload `{ batch: { id, name }, counts: { total, completed, failed, cancelled }, payload }`,
+   * in the transaction that ends the batch's last job. Returns the follow-up's id once fired.
    */
-  async onBatchComplete(batch: string, options: { queue: string; payload?: unknown }): Promise<{ firedJobId: string | null }> {
-    if (!this.store.setBatchCallback) {
-      throw new ValidationError(`${this.store.description} does not support batch callbacks`);
-    }
-    if (options === null || typeof options !== 'object') {
-      throw new ValidationError(`Expected \`options\` to be an object with a \`queue\`, got ${describe(options)}`);
-    }
-    const callback = {
-      queue: assertName(options.queue, 'options.queue'),
-      payload: toJsonText(options.payload ?? null, 'options.payload', this.maxPayloadBytes),
-    };
-    const outcome = await this.store.setBatchCallback({ batchId: await this.#batchId(batch), callback });
+  async onBatchComplete(batch: string, options: BatchCompleteOptions): Promise<{ firedJobId: string | null }> {
+    const callback = batchCallback(this.store, options, this.maxPayloadBytes);
+    const outcome = await this.store.setBatchCallback!({ batchId: await this.#batchId(batch), callback });
     if (outcome.firedJobId !== null) this.#wakeExecutors();
     return outcome;
   }

@@ -4,7 +4,14 @@
  */
 import { ValidationError } from '../errors.js';
 import { assertInteger, assertName, describe } from '../options.js';
-import type { QueueConfig, QueueConfigChanges, RateLimit, Store } from '../store/store.js';
+import type {
+  BatchCallback,
+  QueueConfig,
+  QueueConfigChanges,
+  RateLimit,
+  Store,
+} from '../store/store.js';
+import { toJsonText } from '../util/json.js';
 import { defaultQueueConfig } from '../store/flow.js';
 import { parseDuration } from '../util/duration.js';
 
@@ -120,4 +127,39 @@ export async function queueConfig(store: Store, queue: string): Promise<QueueCon
   assertName(queue, 'queue');
   const found = (await queueConfigs(store)).find((config) => config.queue === queue);
   return found ?? defaultQueueConfig(queue, await store.now());
+}
+
+export async function runningByKey(
+  store: Store,
+  queue: string,
+): Promise<Array<{ key: string; running: number }>> {
+  assertName(queue, 'queue');
+  return store.runningByKey ? store.runningByKey({ queue }) : [];
+}
+
+export interface BatchCompleteOptions {
+  /** Queue of the follow-up job. */
+  queue: string;
+  /** Handed to the follow-up job as `payload`. Default null. */
+  payload?: unknown;
+}
+
+/** Checks a batch callback (`queue.onBatchComplete`) and that the store supports it. */
+export function batchCallback(
+  store: Store,
+  options: BatchCompleteOptions,
+  maxBytes: number,
+): BatchCallback {
+  if (!store.setBatchCallback) {
+    throw new ValidationError(`${store.description} does not support batch callbacks`);
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new ValidationError(
+      `Expected \`options\` to be an object with a \`queue\`, got ${describe(options)}`,
+    );
+  }
+  return {
+    queue: assertName(options.queue, 'options.queue'),
+    payload: toJsonText(options.payload ?? null, 'options.payload', maxBytes),
+  };
 }
