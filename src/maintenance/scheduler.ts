@@ -36,14 +36,18 @@ export class Scheduler {
   /** Cron's finest unit is a minute (a second with 6 fields); a pass a second is one cheap read. */
   start(intervalMs = 1_000): void {
     if (!this.#store.listSchedules || !this.#store.fireSchedule) return;
-    this.#timer = setInterval(() => void this.tick(), intervalMs);
+    this.#timer = setInterval(() => (this.#pass = this.tick()), intervalMs);
     this.#timer.unref();
   }
 
-  stop(): void {
+  /** Stops the timer; resolves once a pass in flight has ended (before the store closes). */
+  async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    await this.#pass;
   }
+
+  #pass: Promise<unknown> = Promise.resolve();
 
   /** One pass: fires every schedule's due tick. Returns the ids of the jobs this pass enqueued. */
   async tick(): Promise<string[]> {

@@ -225,7 +225,7 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
     this.#completer.close();
     this.#heartbeat.stop();
     this.#rescuer.stop();
-    this.#scheduler.stop();
+    await this.#scheduler.stop();
     await this.#unlisten?.().catch(() => undefined);
     if (this.#handleSignals) {
       process.off('SIGINT', this.#onSignal);
