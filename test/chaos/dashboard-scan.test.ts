@@ -101,7 +101,6 @@ async function crawl(
   while (queue.length > 0 && seen.size < 150) {
     const path = queue.shift()!;
     if (seen.has(path)) continue;
-    if (process.env.SCAN_DEBUG) process.stderr.write(`GET ${path}\n`);
     const reply = await http(origin + path, { headers });
     const type = String(reply.headers['content-type'] ?? '');
     seen.set(path, { status: reply.status, type, body: reply.body });
