@@ -4,8 +4,9 @@ import { StoreError } from '../../errors.js';
 /**
  * Notices that the database file was deleted or replaced while this process has it open. SQLite
  * does not: writes then go on into the unlinked inode (and its unlinked -wal) and succeed, and
- * everything is lost when the process exits. One stat per write transaction (about 2 µs; a
- * transaction commits a whole tick of claims or completions) turns that into a clear error.
+ * everything is lost when the process exits. One stat per write transaction turns that into a
+ * clear error: 13 µs measured on the loaded 2-core machine, and a transaction commits a whole
+ * tick of claims or completions (at 2,000 jobs/s, about 0.5% of one core).
  */
 export function fileGuard(file: string): () => void {
   const opened = statSync(file);
