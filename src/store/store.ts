@@ -16,6 +16,13 @@ import type {
   JobProgress,
   JobStatus,
 } from '../types.js';
+import type {
+  BatchCallback,
+  NewSchedule,
+  QueueConfig,
+  QueueConfigChanges,
+  Schedule,
+} from './flow.js';
 
 export interface StoreCapabilities {
   /** Other processes' enqueues are pushed to `listen` (PostgreSQL LISTEN/NOTIFY). */
@@ -73,6 +80,11 @@ export interface AttemptEnd extends Lease {
   error?: { message: string; stack: string | null };
   /** Rescuer: apply only if the lease has expired by the store's clock (a heartbeat may have renewed it). */
   onlyIfLeaseExpired?: boolean;
+  /**
+   * The job's batch, when the caller knows it: null tells the store no batch can complete by this
+   * end, so it may skip the batch-callback check (PostgreSQL then needs no transaction). Absent: unknown.
+   */
+  batchId?: string | null;
 }
 
 export interface JobFilter {
@@ -153,8 +165,15 @@ export interface StoreRows {
   attempts: Attempt[];
 }
 
-import type { BatchCallback, NewSchedule, QueueConfig, QueueConfigChanges, Schedule } from './flow.js';
-export type { BatchCallback, CatchUp, NewSchedule, QueueConfig, QueueConfigChanges, RateLimit, Schedule } from './flow.js';
+export type {
+  BatchCallback,
+  CatchUp,
+  NewSchedule,
+  QueueConfig,
+  QueueConfigChanges,
+  RateLimit,
+  Schedule,
+} from './flow.js';
 
 export interface Store {
   readonly capabilities: StoreCapabilities;
@@ -223,7 +242,11 @@ export interface Store {
   /** Earliest due time (run_at) of the ready (due pending/retrying) jobs, per queue: how long the oldest has waited. */
   oldestWaiting(): Promise<Array<{ queue: string; since: Date }>>;
   listBatches(params: { batchId?: string }): Promise<BatchRow[]>;
-  throughput(params: { since: Date; bucketMs: number; queue?: string }): Promise<ThroughputBucket[]>;
+  throughput(params: {
+    since: Date;
+    bucketMs: number;
+    queue?: string;
+  }): Promise<ThroughputBucket[]>;
   /** Distinct worker ids that started an attempt since the given time. */
   workersSeen(params: { since: Date }): Promise<Array<{ workerId: string; lastSeen: Date }>>;
 
@@ -256,7 +279,10 @@ export interface Store {
    * one terminal, payload `{ batch: {id, name}, counts, payload }`. If the batch is already
    * complete, the job is enqueued now. Returns the follow-up job's id once fired, else null.
    */
-  setBatchCallback?(params: { batchId: string; callback: BatchCallback }): Promise<{ firedJobId: string | null }>;
+  setBatchCallback?(params: {
+    batchId: string;
+    callback: BatchCallback;
+  }): Promise<{ firedJobId: string | null }>;
 
   upsertSchedule?(schedule: NewSchedule): Promise<Schedule>;
   listSchedules?(): Promise<Schedule[]>;
@@ -266,7 +292,11 @@ export interface Store {
    * the schedule's last tick is before `tick` (compare-and-set in one transaction), so however
    * many schedulers race, one wins each tick. Returns the job when this call fired it.
    */
-  fireSchedule?(params: { name: string; tick: Date; job: NewJob | null }): Promise<{ fired: boolean; job: Job | null }>;
+  fireSchedule?(params: {
+    name: string;
+    tick: Date;
+    job: NewJob | null;
+  }): Promise<{ fired: boolean; job: Job | null }>;
 
   /** Changes whenever another connection commits (capability `changeToken`). */
   changeToken?(): number;

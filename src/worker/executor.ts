@@ -109,7 +109,8 @@ export class AttemptRun {
   }
 
   #endFor(settled: Settled): AttemptEnd {
-    const lease = { jobId: this.job.id, token: this.job.leaseToken };
+    // batchId: a store may skip its batch-completion check for jobs outside a batch.
+    const lease = { jobId: this.job.id, token: this.job.leaseToken, batchId: this.job.batchId };
     const { backoff, maxResultBytes } = this.#settings;
     if (settled.kind === 'returned') {
       try {

@@ -32,7 +32,7 @@ export function errorFields(error: Error): { message: string; stack: string | nu
  * - anything else (JobTimeoutError included): `retrying` after backoff.
  */
 export function endForError(job: ClaimedJob, error: Error, backoff: ResolvedBackoff, now = Date.now()): AttemptEnd {
-  const lease = { jobId: job.id, token: job.leaseToken };
+  const lease = { jobId: job.id, token: job.leaseToken, batchId: job.batchId };
   if (error instanceof JobCancelledError) {
     return { ...lease, status: 'cancelled', attemptOutcome: 'cancelled', error: errorFields(error) };
   }

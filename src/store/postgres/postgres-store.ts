@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ValidationError } from '../../errors.js';
+import { isTerminal } from '../../states.js';
 import type { Attempt, Batch, EnqueueResult, Job, JobProgress, JobStatus } from '../../types.js';
 import type {
   AttemptEnd,
@@ -199,15 +200,19 @@ export class PostgresStore implements Store {
 
   async finish(params: { ends: AttemptEnd[] }): Promise<boolean[]> {
     if (params.ends.length === 0) return [];
-    // One transaction: a batch's follow-up job (sql/batch-callbacks.ts) exists if and only if
-    // the end that completed the batch does.
+    // Ends that can complete no batch (terminal ends of jobs outside a batch, or not terminal)
+    // are the one statement they always were. Otherwise one transaction: a batch's follow-up job
+    // (sql/batch-callbacks.ts) exists if and only if the end that completed the batch does.
+    const mayCompleteBatch = params.ends.some(
+      (end) => isTerminal(end.status) && end.batchId !== null,
+    );
+    if (!mayCompleteBatch) {
+      return this.#db.run('finish', true, (c) => claims.finishAttempts(c, this.#s, params.ends));
+    }
     return this.#db.transaction('finish', true, async (c) => {
       const applied = await claims.finishAttempts(c, this.#s, params.ends);
       const terminal = params.ends
-        .filter(
-          (end, index) =>
-            applied[index] && ['completed', 'failed', 'cancelled'].includes(end.status),
-        )
+        .filter((end, index) => applied[index] && isTerminal(end.status))
         .map((end) => end.jobId);
       const queues = await batchCallbacks.completeBatches(c, this.#s, terminal);
       await notifyQueues(c, this.#channel, queues);
