@@ -121,6 +121,7 @@ function packageVersion(name: string): string {
 
 function holdfastVersion(): string {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  if (process.env.BENCH_HOLDFAST_DIST) return `${version} (the build in ${process.env.BENCH_HOLDFAST_DIST})`;
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
   const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' });
   const commit = git.status === 0 ? git.stdout.trim() : 'unknown';
@@ -200,7 +201,7 @@ async function main(): Promise<void> {
   ensurePeers();
   const env = { ...process.env, HOLDFAST_BENCH_DIST: snapshotDist() };
   const settings: Settings = args.quick
-    ? { jobs: args.jobs, capMs: 3_000, samples: 50 }
+    ? { jobs: args.jobs, capMs: 2_000, samples: 50 }
     : { jobs: args.jobs, capMs: 8_000, samples: 50 };
 
   const [pg, redis] = await Promise.all([postgresMissing(), redisMissing()]);

@@ -178,7 +178,7 @@ export async function scale(
     if (pass > 0) await fill(system, s.jobs);
     const worker = await startWorker({ system: name, handle: system.handle(), concurrency: 20, mode: 'count', stopAfter: s.jobs });
     try {
-      const report = (await Promise.race([worker.next('report'), sleep(120_000).then(() => null)])) as Extract<
+      const report = (await Promise.race([worker.next('report'), sleep(60_000).then(() => null)])) as Extract<
         WorkerMessage,
         { type: 'report' }
       > | null;
@@ -190,11 +190,12 @@ export async function scale(
               waiting: filled,
               rss_mb: report.rssMb,
             }
-          : { error: `the worker did not run ${s.jobs} jobs within 120 s`, waiting: filled },
+          : { error: `the worker did not run ${s.jobs} jobs within 60 s`, waiting: filled },
       );
     } finally {
       await worker.end();
     }
+    if (results[results.length - 1]!.error) break; // the next pass would fail the same way
   }
   return results;
 }
