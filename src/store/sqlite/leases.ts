@@ -4,6 +4,7 @@ import type { JobProgress } from '../../types.js';
 import type { Connection } from './connection.js';
 import { crashPoint } from '../../util/crash-points.js';
 import * as flow from './flow.js';
+import { isTerminal } from '../../states.js';
 import { completeBatches } from './batch-callbacks.js';
 import { toClaimedJob, type JobRow } from './rows.js';
 
@@ -194,8 +195,8 @@ export function finish(conn: Connection, ends: AttemptEnd[]): boolean[] {
         onlyIfLeaseExpired: end.onlyIfLeaseExpired ? 1 : 0,
       });
       if (changes !== 1) return false;
-      if (end.status === 'completed' || end.status === 'failed' || end.status === 'cancelled')
-        finishedIds.push(end.jobId);
+      // batchId null: the worker knows this job is in no batch, so no callback can fire.
+      if (isTerminal(end.status) && end.batchId !== null) finishedIds.push(end.jobId);
       crashPoint('during-complete');
       conn
         .prepare(CLOSE_ATTEMPT)
