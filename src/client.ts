@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { JobNotFoundError, ValidationError } from './errors.js';
 import { TypedEmitter, type QueueEvents } from './events.js';
 import { DEFAULTS, assertInteger, assertName, describe, resolveDuration } from './options.js';
-import { openStore, type StoreOptions } from './store/open.js';
+import { openStore } from './store/open.js';
 import type { JobFilter, NewJob, Store, ThroughputBucket } from './store/store.js';
 import type {
   Attempt,
@@ -18,10 +18,17 @@ import type {
   JobStatus,
   Page,
   Stats,
-  StatusCounts,
 } from './types.js';
 import { JOB_STATUSES, TERMINAL_STATUSES, emptyCounts, isJobStatus } from './states.js';
-import { toJsonText } from './util/json.js';
+import { withRateAndEta } from './client/batch-stats.js';
+import { toNewJob } from './client/new-job.js';
+import type {
+  EnqueueItem,
+  EnqueueManyOptions,
+  EnqueueOptions,
+  ListOptions,
+  OpenOptions,
+} from './client/options.js';
 import { JobExecutor, type WorkOptions } from './worker/job-executor.js';
 import {
   batchCallback,
@@ -36,64 +43,13 @@ import {
 import { Schedules } from './flow/schedules.js';
 import type { QueueConfig } from './store/store.js';
 
-export interface OpenOptions extends StoreOptions {
-  /** SQLite path or postgres:// URL. Default: HOLDFAST_DB, else `./.holdfast/queue.db`. */
-  db?: string;
-  /** Largest payload or result in JSON bytes. Default 1 MiB. */
-  maxPayloadBytes?: number;
-  /** Use an already open store instead of `db` (tests, embedding). */
-  store?: Store;
-}
-
-export interface EnqueueOptions {
-  /** Idempotency key: while a job with this key is active in the queue (or in the same batch), that job is returned. */
-  key?: string;
-  /** Higher runs first. Default 0. */
-  priority?: number;
-  /** Run after this long (ms or duration string). */
-  delay?: number | string;
-  /** Run at this time. */
-  runAt?: Date;
-  /** Default 5. */
-  maxAttempts?: number;
-  /** Timeout of one attempt (ms or duration string); none by default. */
-  timeout?: number | string;
-  /** Batch name: jobs enqueued together share a batch. */
-  batch?: string;
-  /** Flow-control key (e.g. the source host): the queue's per-key concurrency and rate limits count jobs by it. Default: none. */
-  concurrencyKey?: string;
-  /**
-   * Transactional enqueue (PostgreSQL): your own `pg` client, inside your transaction. The job
-   * exists if and only if your transaction commits. Events and wake-ups come from the commit
-   * (NOTIFY), not from this call.
-   */
-  connection?: unknown;
-}
-
-export interface EnqueueManyOptions {
-  /** As `EnqueueOptions.connection`: every item is written in your transaction. */
-  connection?: unknown;
-}
-
-export interface EnqueueItem<P = unknown> {
-  queue: string;
-  payload: P;
-  options?: EnqueueOptions;
-}
-
-export interface ListOptions {
-  queue?: string;
-  status?: JobStatus;
-  /** Batch id or name. */
-  batch?: string;
-  key?: string;
-  /** Cursor from a previous page. */
-  after?: string;
-  /** Default 50, at most 1,000. */
-  limit?: number;
-  /** `asc` is enqueue order (default); `desc` newest first. */
-  order?: 'asc' | 'desc';
-}
+export type {
+  EnqueueItem,
+  EnqueueManyOptions,
+  EnqueueOptions,
+  ListOptions,
+  OpenOptions,
+} from './client/options.js';
 
 export class JobQueue extends TypedEmitter<QueueEvents> {
   readonly store: Store;
@@ -119,17 +75,33 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     return new JobQueue(store, maxPayloadBytes);
   }
 
-  async enqueue<P>(queue: string, payload: P, options: EnqueueOptions = {}): Promise<EnqueueResult<P>> {
+  async enqueue<P>(
+    queue: string,
+    payload: P,
+    options: EnqueueOptions = {},
+  ): Promise<EnqueueResult<P>> {
     const connection = options?.connection;
-    const [result] = await this.enqueueMany([{ queue, payload, options }], connection === undefined ? {} : { connection });
+    const [result] = await this.enqueueMany(
+      [{ queue, payload, options }],
+      connection === undefined ? {} : { connection },
+    );
     return result as EnqueueResult<P>;
   }
 
   /** Enqueues several jobs in one transaction: all or none. */
-  async enqueueMany(items: EnqueueItem[], options: EnqueueManyOptions = {}): Promise<EnqueueResult[]> {
-    if (!Array.isArray(items)) throw new ValidationError(`Expected \`items\` to be an array, got ${describe(items)}`);
+  async enqueueMany(
+    items: EnqueueItem[],
+    options: EnqueueManyOptions = {},
+  ): Promise<EnqueueResult[]> {
+    if (!Array.isArray(items))
+      throw new ValidationError(`Expected \`items\` to be an array, got ${describe(items)}`);
     const jobs = items.map((item, index) =>
-      this.toNewJob(item.queue, item.payload, item.options ?? {}, items.length > 1 ? `items[${index}].` : ''),
+      this.toNewJob(
+        item.queue,
+        item.payload,
+        item.options ?? {},
+        items.length > 1 ? `items[${index}].` : '',
+      ),
     );
     if (jobs.length === 0) return [];
     if (options.connection !== undefined) {
@@ -150,7 +122,9 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
    * Enqueues a stream of jobs (a CSV import) in one transaction. If the source throws, nothing is
    * enqueued. Memory stays bounded: jobs go to the store in chunks.
    */
-  async enqueueStream(items: AsyncIterable<EnqueueItem>): Promise<{ inserted: number; existing: number }> {
+  async enqueueStream(
+    items: AsyncIterable<EnqueueItem>,
+  ): Promise<{ inserted: number; existing: number }> {
     const toNewJob = this.toNewJob.bind(this);
     async function* chunks(): AsyncGenerator<NewJob[]> {
       let chunk: NewJob[] = [];
@@ -170,44 +144,7 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
 
   /** Validates and serialises one job; `prefix` locates it in a list for error messages. */
   toNewJob(queue: string, payload: unknown, options: EnqueueOptions, prefix = ''): NewJob {
-    assertName(queue, `${prefix}queue`);
-    if (options === null || typeof options !== 'object') {
-      throw new ValidationError(`Expected \`${prefix}options\` to be an object, got ${describe(options)}`);
-    }
-    if (options.delay !== undefined && options.runAt !== undefined) {
-      throw new ValidationError(`Give \`${prefix}delay\` or \`${prefix}runAt\`, not both`);
-    }
-    let runAt: Date | null = null;
-    if (options.runAt !== undefined) {
-      if (!(options.runAt instanceof Date) || Number.isNaN(options.runAt.getTime())) {
-        throw new ValidationError(`Expected \`${prefix}runAt\` to be a valid Date, got ${describe(options.runAt)}`);
-      }
-      runAt = options.runAt;
-    } else if (options.delay !== undefined) {
-      runAt = new Date(Date.now() + resolveDuration(options.delay, `${prefix}delay`, 0));
-    }
-    const timeoutMs = options.timeout === undefined ? null : resolveDuration(options.timeout, `${prefix}timeout`, 0);
-    if (timeoutMs !== null && timeoutMs < 1) {
-      throw new ValidationError(`Expected \`${prefix}timeout\` to be at least 1ms, got ${describe(options.timeout)}`);
-    }
-    return {
-      queue,
-      key: options.key === undefined ? null : assertName(options.key, `${prefix}key`),
-      payload: toJsonText(payload, `${prefix}payload`, this.maxPayloadBytes),
-      priority:
-        options.priority === undefined
-          ? DEFAULTS.priority
-          : assertInteger(options.priority, `${prefix}priority`, -1_000_000, 1_000_000),
-      runAt,
-      maxAttempts:
-        options.maxAttempts === undefined
-          ? DEFAULTS.maxAttempts
-          : assertInteger(options.maxAttempts, `${prefix}maxAttempts`, 1, 1_000),
-      timeoutMs,
-      batchName: options.batch === undefined ? null : assertName(options.batch, `${prefix}batch`),
-      concurrencyKey:
-        options.concurrencyKey === undefined ? null : assertName(options.concurrencyKey, `${prefix}concurrencyKey`),
-    };
+    return toNewJob(queue, payload, options, this.maxPayloadBytes, prefix);
   }
 
   #announce(results: EnqueueResult[]): void {
@@ -241,14 +178,17 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
   }
 
   async list(options: ListOptions = {}): Promise<Page<Job>> {
-    const limit = options.limit === undefined ? 50 : assertInteger(options.limit, 'limit', 1, 1_000);
+    const limit =
+      options.limit === undefined ? 50 : assertInteger(options.limit, 'limit', 1, 1_000);
     if (options.status !== undefined && !isJobStatus(options.status)) {
       throw new ValidationError(
         `Expected \`status\` to be one of ${JOB_STATUSES.join(', ')}, got ${describe(options.status)}`,
       );
     }
     if (options.order !== undefined && options.order !== 'asc' && options.order !== 'desc') {
-      throw new ValidationError(`Expected \`order\` to be asc or desc, got ${describe(options.order)}`);
+      throw new ValidationError(
+        `Expected \`order\` to be asc or desc, got ${describe(options.order)}`,
+      );
     }
     const filter: JobFilter = {};
     if (options.queue !== undefined) filter.queue = assertName(options.queue, 'queue');
@@ -270,7 +210,11 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
   async *listAll(options: Omit<ListOptions, 'after'> = {}): AsyncGenerator<Job> {
     let after: string | undefined;
     do {
-      const page = await this.list({ ...options, limit: options.limit ?? 500, ...(after ? { after } : {}) });
+      const page = await this.list({
+        ...options,
+        limit: options.limit ?? 500,
+        ...(after ? { after } : {}),
+      });
       yield* page.items;
       after = page.nextCursor ?? undefined;
     } while (after);
@@ -293,7 +237,11 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     const job = await this.getOrThrow(jobId);
     if (outcome.cancelled.length > 0) this.emit('cancelled', job);
     for (const executor of this.#executors) executor.cancelLocal(outcome.requested);
-    return { job, cancelled: outcome.cancelled.length > 0, requested: outcome.requested.length > 0 };
+    return {
+      job,
+      cancelled: outcome.cancelled.length > 0,
+      requested: outcome.requested.length > 0,
+    };
   }
 
   /** Cancels every non-terminal job of a batch (id or name). */
@@ -322,7 +270,10 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
   }
 
   /** Retries every failed job of a queue and/or batch. */
-  async retryFailed(filter: { queue?: string; batch?: string }): Promise<{ retried: number; skipped: number }> {
+  async retryFailed(filter: {
+    queue?: string;
+    batch?: string;
+  }): Promise<{ retried: number; skipped: number }> {
     if (filter.queue === undefined && filter.batch === undefined) {
       throw new ValidationError('Give a `queue` or a `batch` whose failed jobs to retry');
     }
@@ -375,9 +326,15 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
   }
 
   /** Jobs completed and failed per time bucket since `since` (the dashboard's chart). */
-  async throughput(options: { since: Date; bucketMs: number; queue?: string }): Promise<ThroughputBucket[]> {
+  async throughput(options: {
+    since: Date;
+    bucketMs: number;
+    queue?: string;
+  }): Promise<ThroughputBucket[]> {
     if (!(options.since instanceof Date) || Number.isNaN(options.since.getTime())) {
-      throw new ValidationError(`Expected \`since\` to be a valid Date, got ${describe(options.since)}`);
+      throw new ValidationError(
+        `Expected \`since\` to be a valid Date, got ${describe(options.since)}`,
+      );
     }
     const bucketMs = assertInteger(options.bucketMs, 'bucketMs', 1_000);
     return this.store.throughput({
@@ -397,19 +354,10 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
 
   /** Every batch (or one, by id or name) with counts, rate and ETA. */
   async batches(batch?: string): Promise<BatchStats[]> {
-    const rows = await this.store.listBatches(batch === undefined ? {} : { batchId: await this.#batchId(batch) });
-    const now = Date.now();
-    return rows.map((row) => {
-      const counts: StatusCounts = { ...emptyCounts(), ...row.counts };
-      const total = JOB_STATUSES.reduce((sum, status) => sum + counts[status], 0);
-      const finished = counts.completed + counts.failed + counts.cancelled;
-      const remaining = total - finished;
-      const end = remaining === 0 && row.lastFinishedAt ? row.lastFinishedAt.getTime() : now;
-      const elapsedS = row.firstStartedAt ? (end - row.firstStartedAt.getTime()) / 1000 : 0;
-      const ratePerSecond = elapsedS > 0 && finished > 0 ? finished / elapsedS : null;
-      const etaMs = remaining === 0 ? 0 : ratePerSecond ? Math.round((remaining / ratePerSecond) * 1000) : null;
-      return { ...row, counts, total, ratePerSecond, etaMs };
-    });
+    const rows = await this.store.listBatches(
+      batch === undefined ? {} : { batchId: await this.#batchId(batch) },
+    );
+    return rows.map((row) => withRateAndEta(row, Date.now()));
   }
 
   // ---- Flow control (docs/flow-control.md): settings live in the store, so every worker obeys
@@ -427,12 +375,16 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
   }
 
   async resume(queue: string): Promise<QueueConfig> {
-    return configureQueue(this.store, queue, { paused: false }).finally(() => this.#wakeExecutors());
+    return configureQueue(this.store, queue, { paused: false }).finally(() =>
+      this.#wakeExecutors(),
+    );
   }
 
   /** Per-key concurrency and rates (`'10/1s'`); fields left out keep their value, null clears one. */
   async configureQueue(queue: string, limits: QueueLimits): Promise<QueueConfig> {
-    return configureQueue(this.store, queue, toChanges(limits)).finally(() => this.#wakeExecutors());
+    return configureQueue(this.store, queue, toChanges(limits)).finally(() =>
+      this.#wakeExecutors(),
+    );
   }
 
   /** One queue's settings (the defaults if it was never configured). */
@@ -455,9 +407,15 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
    * payload `{ batch: { id, name }, counts: { total, completed, failed, cancelled }, payload }`,
    * in the transaction that ends the batch's last job. Returns the follow-up's id once fired.
    */
-  async onBatchComplete(batch: string, options: BatchCompleteOptions): Promise<{ firedJobId: string | null }> {
+  async onBatchComplete(
+    batch: string,
+    options: BatchCompleteOptions,
+  ): Promise<{ firedJobId: string | null }> {
     const callback = batchCallback(this.store, options, this.maxPayloadBytes);
-    const outcome = await this.store.setBatchCallback!({ batchId: await this.#batchId(batch), callback });
+    const outcome = await this.store.setBatchCallback!({
+      batchId: await this.#batchId(batch),
+      callback,
+    });
     if (outcome.firedJobId !== null) this.#wakeExecutors();
     return outcome;
   }
@@ -472,7 +430,12 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     options: WorkOptions = {},
   ): JobExecutor {
     if (this.#closed) throw new ValidationError('This JobQueue is closed');
-    const executor = new JobExecutor(this, Array.isArray(queues) ? queues : [queues], handler as JobHandler, options);
+    const executor = new JobExecutor(
+      this,
+      Array.isArray(queues) ? queues : [queues],
+      handler as JobHandler,
+      options,
+    );
     this.#executors.add(executor);
     executor.once('stopped', () => this.#executors.delete(executor));
     executor.start();
@@ -491,7 +454,9 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
 export function assertId(id: unknown, name = 'id'): string {
   const text = typeof id === 'number' ? String(id) : id;
   if (typeof text !== 'string' || !/^[1-9]\d{0,17}$/.test(text)) {
-    throw new ValidationError(`Expected \`${name}\` to be a job id (a positive whole number), got ${describe(id)}`);
+    throw new ValidationError(
+      `Expected \`${name}\` to be a job id (a positive whole number), got ${describe(id)}`,
+    );
   }
   return text;
 }
