@@ -4,14 +4,25 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', '**/node_modules/', 'coverage/', 'bench/.dist/', 'bench/.scratch/', 'data/', '.holdfast/'],
+    ignores: [
+      'dist/',
+      '**/node_modules/',
+      'coverage/',
+      'bench/.dist/',
+      'bench/.scratch/',
+      'data/',
+      '.holdfast/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
 );

@@ -9,9 +9,17 @@ import { log } from './lib/stats.js';
 import type { QueueSystem, Result } from './lib/types.js';
 import * as w from './lib/workloads.js';
 
-const SCALE: Record<string, number> = { 'scale-10k': 10_000, 'scale-100k': 100_000, 'scale-1m': 1_000_000 };
+const SCALE: Record<string, number> = {
+  'scale-10k': 10_000,
+  'scale-100k': 100_000,
+  'scale-1m': 1_000_000,
+};
 
-async function run(name: string, workload: Workload, settings: w.Settings): Promise<Partial<Result> | { passes: Array<Partial<Result>> }> {
+async function run(
+  name: string,
+  workload: Workload,
+  settings: w.Settings,
+): Promise<Partial<Result> | { passes: Array<Partial<Result>> }> {
   const info = systemInfo(name);
   const made = await info.make();
   if (workload === 'floor-tx1' || workload === 'floor-b100') {
@@ -41,7 +49,10 @@ async function run(name: string, workload: Workload, settings: w.Settings): Prom
       case 'procs4':
         return await w.procs(system, settings, name);
       default:
-        if (workload in SCALE) return { passes: await w.scale(system, settings, name, SCALE[workload]!, settings.passes ?? 1) };
+        if (workload in SCALE)
+          return {
+            passes: await w.scale(system, settings, name, SCALE[workload]!, settings.passes ?? 1),
+          };
         throw new Error(`unknown workload ${workload}`);
     }
   } finally {

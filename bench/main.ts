@@ -21,7 +21,13 @@ import { log, round } from './lib/stats.js';
 import { checkTargets } from './lib/targets.js';
 import type { Result } from './lib/types.js';
 import type { Settings } from './lib/workloads.js';
-import { FULL_WORKLOADS, QUICK_WORKLOADS, SYSTEMS, type Server, type Workload } from './systems/index.js';
+import {
+  FULL_WORKLOADS,
+  QUICK_WORKLOADS,
+  SYSTEMS,
+  type Server,
+  type Workload,
+} from './systems/index.js';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -67,23 +73,30 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--workloads') args.workloads = value().split(',');
     else if (arg === '--out') args.out = value();
     else if (arg === '--help' || arg === '-h') {
-      log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*|^ \* ?/gm, ''));
+      log(
+        readFileSync(fileURLToPath(import.meta.url), 'utf8')
+          .split('*/')[0]!
+          .replace(/^\/\*\*|^ \* ?/gm, ''),
+      );
       process.exit(0);
     } else fail(`Unknown option ${arg}; see --help`);
   }
   if (args.runs === 0) args.runs = args.quick ? 1 : 3;
   for (const name of args.systems ?? []) {
-    if (!SYSTEMS.some((s) => s.name === name)) fail(`Unknown system ${name}; known: ${SYSTEMS.map((s) => s.name).join(', ')}`);
+    if (!SYSTEMS.some((s) => s.name === name))
+      fail(`Unknown system ${name}; known: ${SYSTEMS.map((s) => s.name).join(', ')}`);
   }
   for (const name of args.workloads ?? []) {
-    if (!(FULL_WORKLOADS as readonly string[]).includes(name)) fail(`Unknown workload ${name}; known: ${FULL_WORKLOADS.join(', ')}`);
+    if (!(FULL_WORKLOADS as readonly string[]).includes(name))
+      fail(`Unknown workload ${name}; known: ${FULL_WORKLOADS.join(', ')}`);
   }
   return args;
 }
 
 function positive(text: string, name: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) fail(`Expected ${name} to be a whole number from 1 and up, got ${text}`);
+  if (!Number.isInteger(n) || n < 1)
+    fail(`Expected ${name} to be a whole number from 1 and up, got ${text}`);
   return n;
 }
 
@@ -96,7 +109,10 @@ function fail(message: string): never {
 function ensurePeers(): void {
   if (existsSync(join(BENCH, 'node_modules', 'bullmq', 'package.json'))) return;
   log('bench: installing the peers (npm ci in bench/) ...');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: BENCH, stdio: ['ignore', 2, 2] });
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: BENCH,
+    stdio: ['ignore', 2, 2],
+  });
   if (result.status !== 0) fail('npm ci in bench/ failed; run `cd bench && npm install` and retry');
 }
 
@@ -104,7 +120,8 @@ function ensurePeers(): void {
 function snapshotDist(): string {
   // BENCH_HOLDFAST_DIST: another build of holdfast to measure (a before/after comparison).
   const dist = process.env.BENCH_HOLDFAST_DIST ?? join(ROOT, 'dist');
-  if (!existsSync(join(dist, 'index.js'))) fail(`The library is not built (no ${dist}/index.js): run \`npm run build\` at the root first`);
+  if (!existsSync(join(dist, 'index.js')))
+    fail(`The library is not built (no ${dist}/index.js): run \`npm run build\` at the root first`);
   const snapshot = join(BENCH, '.dist');
   rmSync(snapshot, { recursive: true, force: true });
   cpSync(dist, snapshot, { recursive: true });
@@ -114,16 +131,23 @@ function snapshotDist(): string {
 function packageVersion(name: string): string {
   for (const base of [join(BENCH, 'node_modules'), join(ROOT, 'node_modules')]) {
     const file = join(base, name, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (existsSync(file))
+      return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
   }
   return '?';
 }
 
 function holdfastVersion(): string {
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  if (process.env.BENCH_HOLDFAST_DIST) return `${version} (the build in ${process.env.BENCH_HOLDFAST_DIST})`;
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  if (process.env.BENCH_HOLDFAST_DIST)
+    return `${version} (the build in ${process.env.BENCH_HOLDFAST_DIST})`;
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const commit = git.status === 0 ? git.stdout.trim() : 'unknown';
   return `${version} (${commit}${dirty.stdout.trim() ? ', with uncommitted changes in src/' : ''})`;
 }
@@ -135,19 +159,35 @@ interface ChildOutcome {
 }
 
 /** Runs one (system, workload) in a fresh process; its stray stdout goes to stderr. */
-function runChild(system: string, workload: Workload, settings: Settings, env: NodeJS.ProcessEnv, args: Args): Promise<ChildOutcome> {
+function runChild(
+  system: string,
+  workload: Workload,
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+  args: Args,
+): Promise<ChildOutcome> {
   const profileDir = join(BENCH, 'profiles');
   if (args.profile) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = [
     ...process.execArgv,
-    ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${system}.${workload}.${Date.now()}.cpuprofile`] : []),
+    ...(args.profile
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profileDir}`,
+          `--cpu-prof-name=${system}.${workload}.${Date.now()}.cpuprofile`,
+        ]
+      : []),
     join(BENCH, 'child.ts'),
     system,
     workload,
     JSON.stringify(settings),
   ];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, nodeArgs, { cwd: BENCH, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, nodeArgs, {
+      cwd: BENCH,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let buffered = '';
     const outcome: ChildOutcome = { results: [{ system, workload, error: 'no result' }] };
     child.stdout.setEncoding('utf8');
@@ -158,10 +198,12 @@ function runChild(system: string, workload: Workload, settings: Settings, env: N
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);
         if (line.startsWith('@@RESULT ')) {
-          const parsed = JSON.parse(line.slice(9)) as Partial<Result> & { passes?: Array<Partial<Result>> };
+          const parsed = JSON.parse(line.slice(9)) as Partial<Result> & {
+            passes?: Array<Partial<Result>>;
+          };
           outcome.results = (parsed.passes ?? [parsed]).map((r) => ({ system, workload, ...r }));
-        }
-        else if (line.startsWith('@@META ')) outcome.meta = JSON.parse(line.slice(7)) as ChildOutcome['meta'];
+        } else if (line.startsWith('@@META '))
+          outcome.meta = JSON.parse(line.slice(7)) as ChildOutcome['meta'];
         else process.stderr.write(`  | ${line}\n`);
       }
     });
@@ -186,9 +228,12 @@ function runChild(system: string, workload: Workload, settings: Settings, env: N
 function describeResult(r: Result): string {
   if (r.error) return `error: ${r.error}`;
   const parts: string[] = [];
-  if (r.jobs_per_s !== undefined) parts.push(`${Math.round(r.jobs_per_s).toLocaleString('en-US')} jobs/s`);
-  if (r.p50_ms !== undefined) parts.push(`p50 ${round(r.p50_ms)} ms, p95 ${round(r.p95_ms ?? NaN)} ms`);
-  if (r.fraction_of_ideal !== undefined) parts.push(`${Math.round(r.fraction_of_ideal * 100)}% of ideal`);
+  if (r.jobs_per_s !== undefined)
+    parts.push(`${Math.round(r.jobs_per_s).toLocaleString('en-US')} jobs/s`);
+  if (r.p50_ms !== undefined)
+    parts.push(`p50 ${round(r.p50_ms)} ms, p95 ${round(r.p95_ms ?? NaN)} ms`);
+  if (r.fraction_of_ideal !== undefined)
+    parts.push(`${Math.round(r.fraction_of_ideal * 100)}% of ideal`);
   if (r.rss_mb !== undefined) parts.push(`RSS ${round(r.rss_mb)} MB`);
   if (r.capped) parts.push(`capped after ${r.jobs} jobs`);
   return parts.join(', ');
@@ -223,7 +268,9 @@ async function main(): Promise<void> {
       plan.push({ system: info.name, workload });
     }
   }
-  log(`bench: ${plan.length} figures x ${args.runs} run(s), ${args.quick ? 'quick' : 'full'} mode; holdfast ${holdfastVersion()}`);
+  log(
+    `bench: ${plan.length} figures x ${args.runs} run(s), ${args.quick ? 'quick' : 'full'} mode; holdfast ${holdfastVersion()}`,
+  );
 
   const runs = new Map<string, Result[]>();
   const durability: Record<string, string> = {};
@@ -244,7 +291,9 @@ async function main(): Promise<void> {
       const key = `${system}|${workload}`;
       runs.set(key, [...(runs.get(key) ?? []), ...results]);
       results.forEach((result, pass) =>
-        log(`  [${scale ? pass + 1 : run}/${args.runs}] ${system.padEnd(15)} ${workload.padEnd(13)} ${describeResult(result)}`),
+        log(
+          `  [${scale ? pass + 1 : run}/${args.runs}] ${system.padEnd(15)} ${workload.padEnd(13)} ${describeResult(result)}`,
+        ),
       );
     }
   }
@@ -255,10 +304,12 @@ async function main(): Promise<void> {
   log('');
   log(renderTable(figures));
   log('');
-  for (const t of targets) log(`${t.met === null ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'}  ${t.target}: ${t.detail}`);
+  for (const t of targets)
+    log(`${t.met === null ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'}  ${t.target}: ${t.detail}`);
 
   const versions: Record<string, string> = { node: process.version, holdfast: holdfastVersion() };
-  for (const info of SYSTEMS) if (info.pkg !== 'holdfast') versions[info.pkg] = packageVersion(info.pkg);
+  for (const info of SYSTEMS)
+    if (info.pkg !== 'holdfast') versions[info.pkg] = packageVersion(info.pkg);
   versions['ioredis'] = packageVersion('ioredis');
   if (!args.quick && args.write && !args.systems && !args.workloads) {
     writeFileSync(

@@ -59,4 +59,9 @@ export {
   type DashboardServer,
   type DashboardServerOptions,
 } from './dashboard/index.js';
-export { createMetrics, startMetricsServer, type HoldfastMetrics, type MetricsOptions } from './metrics/index.js';
+export {
+  createMetrics,
+  startMetricsServer,
+  type HoldfastMetrics,
+  type MetricsOptions,
+} from './metrics/index.js';

@@ -53,17 +53,29 @@ export interface ResolvedBackoff {
   jitter: number;
 }
 
-export function assertInteger(value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function assertInteger(
+  value: unknown,
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `from ${min} and up` : `from ${min} to ${max}`;
-    throw new ValidationError(`Expected \`${name}\` to be a whole number ${range}, got ${describe(value)}`);
+    throw new ValidationError(
+      `Expected \`${name}\` to be a whole number ${range}, got ${describe(value)}`,
+    );
   }
   return value;
 }
 
 export function assertName(value: unknown, name: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200 || /[\u0000-\u001f]/.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > 200 ||
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+    /[\u0000-\u001f]/.test(value)
+  ) {
     throw new ValidationError(
       `Expected \`${name}\` to be a non-empty string of at most 200 characters without control characters, got ${describe(value)}`,
     );
@@ -74,27 +86,38 @@ export function assertName(value: unknown, name: string): string {
 export function resolveDuration(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' && typeof value !== 'string') {
-    throw new ValidationError(`Expected \`${name}\` to be a duration (ms or like 30s), got ${describe(value)}`);
+    throw new ValidationError(
+      `Expected \`${name}\` to be a duration (ms or like 30s), got ${describe(value)}`,
+    );
   }
   return parseDuration(value, `\`${name}\``);
 }
 
 export function resolveBackoff(options: BackoffOptions | undefined): ResolvedBackoff {
   const minMs = resolveDuration(options?.min, 'backoff.min', DEFAULTS.backoffMinMs);
-  const maxMs = resolveDuration(options?.max, 'backoff.max', Math.max(DEFAULTS.backoffMaxMs, minMs));
+  const maxMs = resolveDuration(
+    options?.max,
+    'backoff.max',
+    Math.max(DEFAULTS.backoffMaxMs, minMs),
+  );
   if (maxMs < minMs) {
-    throw new ValidationError(`Expected \`backoff.max\` (${maxMs}ms) to be at least \`backoff.min\` (${minMs}ms)`);
+    throw new ValidationError(
+      `Expected \`backoff.max\` (${maxMs}ms) to be at least \`backoff.min\` (${minMs}ms)`,
+    );
   }
   const jitter = options?.jitter ?? DEFAULTS.backoffJitter;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 10)) {
-    throw new ValidationError(`Expected \`backoff.jitter\` to be a number from 0 to 10, got ${describe(jitter)}`);
+    throw new ValidationError(
+      `Expected \`backoff.jitter\` to be a number from 0 to 10, got ${describe(jitter)}`,
+    );
   }
   return { minMs, maxMs, jitter };
 }
 
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null)
+    return String(value);
   if (typeof value === 'bigint') return `${value}n`;
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }

@@ -1,6 +1,13 @@
 import type { JobStatus, StatusCounts } from './types.js';
 
-export const JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'retrying', 'completed', 'failed', 'cancelled'];
+export const JOB_STATUSES: readonly JobStatus[] = [
+  'pending',
+  'running',
+  'retrying',
+  'completed',
+  'failed',
+  'cancelled',
+];
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['pending', 'running', 'retrying'];
 

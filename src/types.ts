@@ -49,13 +49,7 @@ export interface Job<P = unknown, R = unknown> {
 
 /** How one attempt ended. `lost`: its lease expired (the worker died or stalled). */
 export type AttemptOutcome =
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'retrying'
-  | 'cancelled'
-  | 'lost'
-  | 'interrupted';
+  'running' | 'completed' | 'failed' | 'retrying' | 'cancelled' | 'lost' | 'interrupted';
 
 /** One attempt of a job: kept so that a failure can be understood after the fact. */
 export interface Attempt {

@@ -7,7 +7,11 @@ export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 export function redisOptions(): { host: string; port: number; db: number } {
   const url = new URL(REDIS_URL);
-  return { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0) };
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    db: Number(url.pathname.slice(1) || 0),
+  };
 }
 
 function portOpen(host: string, port: number): Promise<boolean> {
@@ -26,7 +30,8 @@ function portOpen(host: string, port: number): Promise<boolean> {
 /** Why PostgreSQL cannot be used, or null when it answers a query. */
 export async function postgresMissing(): Promise<string | null> {
   const url = new URL(PG_URL);
-  if (!(await portOpen(url.hostname, Number(url.port || 5432)))) return `no PostgreSQL at ${url.host}`;
+  if (!(await portOpen(url.hostname, Number(url.port || 5432))))
+    return `no PostgreSQL at ${url.host}`;
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: PG_URL });
   try {
@@ -51,7 +56,10 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Runs SQL on PostgreSQL with a short-lived client (schema create/drop, SHOW). */
-export async function pgQuery<Row = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<Row[]> {
+export async function pgQuery<Row = Record<string, unknown>>(
+  sql: string,
+  params: unknown[] = [],
+): Promise<Row[]> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();

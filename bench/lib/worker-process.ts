@@ -21,7 +21,14 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'started'; at: number }
   | { type: 'count'; count: number; firstAt: number; lastAt: number }
-  | { type: 'report'; count: number; firstAt: number; lastAt: number; rssMb: number; peakRssMb: number }
+  | {
+      type: 'report';
+      count: number;
+      firstAt: number;
+      lastAt: number;
+      rssMb: number;
+      peakRssMb: number;
+    }
   | { type: 'error'; message: string };
 
 /** Sends to the parent while it listens; after it disconnected there is nobody to tell. */
@@ -68,7 +75,14 @@ async function main(start: WorkerStart): Promise<void> {
   clearInterval(rssTimer);
   if (process.connected) {
     send({ type: 'count', count, firstAt, lastAt });
-    send({ type: 'report', count, firstAt, lastAt, rssMb: rss / 2 ** 20, peakRssMb: peakRss / 2 ** 20 });
+    send({
+      type: 'report',
+      count,
+      firstAt,
+      lastAt,
+      rssMb: rss / 2 ** 20,
+      peakRssMb: peakRss / 2 ** 20,
+    });
   }
   await running.stop();
   await system.close(false);

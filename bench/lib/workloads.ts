@@ -17,7 +17,8 @@ export interface Settings {
   passes?: number;
 }
 
-const payloads = (count: number, from = 0): Payload[] => Array.from({ length: count }, (_, k) => ({ i: from + k }));
+const payloads = (count: number, from = 0): Payload[] =>
+  Array.from({ length: count }, (_, k) => ({ i: from + k }));
 
 export async function enqueue(system: QueueSystem, s: Settings): Promise<Partial<Result>> {
   const started = performance.now();
@@ -50,7 +51,8 @@ export async function fill(system: QueueSystem, count: number, capMs = Infinity)
     const size = Math.min(chunk, count - done);
     await (system.load ? system.load(payloads(size, done)) : system.addBulk(payloads(size, done)));
     done += size;
-    if (count > 100_000 && done % 100_000 === 0) log(`    filled ${done.toLocaleString('en-US')}/${count.toLocaleString('en-US')}`);
+    if (count > 100_000 && done % 100_000 === 0)
+      log(`    filled ${done.toLocaleString('en-US')}/${count.toLocaleString('en-US')}`);
   }
   return done;
 }
@@ -59,7 +61,12 @@ export async function fill(system: QueueSystem, count: number, capMs = Infinity)
  * `jobs` queued no-op (or `delayMs`) jobs, then a worker of `concurrency`: the rate from the
  * first handler start to the last completion the system reports.
  */
-export async function drain(system: QueueSystem, s: Settings, concurrency: number, delayMs = 0): Promise<Partial<Result>> {
+export async function drain(
+  system: QueueSystem,
+  s: Settings,
+  concurrency: number,
+  delayMs = 0,
+): Promise<Partial<Result>> {
   const queued = await fill(system, s.jobs, s.capMs * 2);
   let firstAt = 0;
   let lastAt = 0;
@@ -124,8 +131,17 @@ export async function pickup(system: QueueSystem, s: Settings): Promise<Partial<
 }
 
 /** pickup with the worker in another process; times are absolute clock readings in both. */
-export async function pickupCrossProcess(system: QueueSystem, s: Settings, name: string): Promise<Partial<Result>> {
-  const worker = await startWorker({ system: name, handle: system.handle(), concurrency: 1, mode: 'pickup' });
+export async function pickupCrossProcess(
+  system: QueueSystem,
+  s: Settings,
+  name: string,
+): Promise<Partial<Result>> {
+  const worker = await startWorker({
+    system: name,
+    handle: system.handle(),
+    concurrency: 1,
+    mode: 'pickup',
+  });
   try {
     return await sample(system, s, async (enqueue) => {
       const started = worker.next('started');
@@ -149,13 +165,20 @@ async function sample(
   const started = performance.now();
   for (let i = 0; i < s.samples; i++) {
     await sleep(20 + Math.random() * 30);
-    const latency = await Promise.race([once(() => system.addOne({ i })), sleep(10_000).then(() => NaN)]);
+    const latency = await Promise.race([
+      once(() => system.addOne({ i })),
+      sleep(10_000).then(() => NaN),
+    ]);
     if (Number.isNaN(latency)) throw new Error(`pickup sample ${i} did not start within 10 s`);
     latencies.push(latency);
     // A peer that polls (pg-boss: every 0.5 s at best) gets fewer samples, not minutes.
     if (performance.now() - started > s.capMs * 2 && latencies.length >= 10) break;
   }
-  return { p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95), jobs: latencies.length };
+  return {
+    p50_ms: percentile(latencies, 50),
+    p95_ms: percentile(latencies, 95),
+    jobs: latencies.length,
+  };
 }
 
 /**
@@ -172,16 +195,24 @@ export async function scale(
 ): Promise<Array<Partial<Result>>> {
   const filledAt = performance.now();
   const filled = await fill(system, waiting, 300_000);
-  log(`    ${filled.toLocaleString('en-US')} waiting after ${round((performance.now() - filledAt) / 1000)} s`);
+  log(
+    `    ${filled.toLocaleString('en-US')} waiting after ${round((performance.now() - filledAt) / 1000)} s`,
+  );
   const results: Array<Partial<Result>> = [];
   for (let pass = 0; pass < passes; pass++) {
     if (pass > 0) await fill(system, s.jobs);
-    const worker = await startWorker({ system: name, handle: system.handle(), concurrency: 20, mode: 'count', stopAfter: s.jobs });
+    const worker = await startWorker({
+      system: name,
+      handle: system.handle(),
+      concurrency: 20,
+      mode: 'count',
+      stopAfter: s.jobs,
+    });
     try {
-      const report = (await Promise.race([worker.next('report'), sleep(60_000).then(() => null)])) as Extract<
-        WorkerMessage,
-        { type: 'report' }
-      > | null;
+      const report = (await Promise.race([
+        worker.next('report'),
+        sleep(60_000).then(() => null),
+      ])) as Extract<WorkerMessage, { type: 'report' }> | null;
       results.push(
         report
           ? {
@@ -201,7 +232,12 @@ export async function scale(
 }
 
 /** procs4: `jobs` queued, 4 worker processes (concurrency 20 each): the rate from the first start in any to the last completion in any. */
-export async function procs(system: QueueSystem, s: Settings, name: string, count = 4): Promise<Partial<Result>> {
+export async function procs(
+  system: QueueSystem,
+  s: Settings,
+  name: string,
+  count = 4,
+): Promise<Partial<Result>> {
   const total = s.jobs * 2;
   await fill(system, total);
   const workers = await Promise.all(
@@ -221,12 +257,19 @@ export async function procs(system: QueueSystem, s: Settings, name: string, coun
       }
     });
     for (const worker of workers) worker.child.send('go');
-    const capped = await Promise.race([done.then(() => false), sleep(s.capMs * 2).then(() => true)]);
+    const capped = await Promise.race([
+      done.then(() => false),
+      sleep(s.capMs * 2).then(() => true),
+    ]);
     const figures = [...latest.values()].filter((m) => m.count > 0);
     const jobs = figures.reduce((sum, m) => sum + m.count, 0);
     const first = Math.min(...figures.map((m) => m.firstAt));
     const last = Math.max(...figures.map((m) => m.lastAt));
-    return { jobs_per_s: (jobs / (last - first)) * 1000, jobs, ...(capped ? { capped: true } : {}) };
+    return {
+      jobs_per_s: (jobs / (last - first)) * 1000,
+      jobs,
+      ...(capped ? { capped: true } : {}),
+    };
   } finally {
     await Promise.all(workers.map((worker) => worker.end()));
   }
@@ -254,7 +297,8 @@ async function startWorker(start: WorkerStart, go = true): Promise<WorkerHandle>
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const next = (type: WorkerMessage['type']) =>
     new Promise<WorkerMessage>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`worker process exited (${code}) before "${type}"`));
+      const onExit = (code: number | null) =>
+        reject(new Error(`worker process exited (${code}) before "${type}"`));
       const onMessage = (message: WorkerMessage) => {
         if (message.type === 'error') reject(new Error(`worker process: ${message.message}`));
         else if (message.type === type) {

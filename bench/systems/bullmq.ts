@@ -61,8 +61,13 @@ export class BullmqSystem implements QueueSystem {
   }
 
   async durability(): Promise<string> {
-    const config = async (key: string) => ((await this.#redis!.config('GET', key)) as string[])[1] ?? '?';
-    const [appendonly, appendfsync, save] = await Promise.all([config('appendonly'), config('appendfsync'), config('save')]);
+    const config = async (key: string) =>
+      ((await this.#redis!.config('GET', key)) as string[])[1] ?? '?';
+    const [appendonly, appendfsync, save] = await Promise.all([
+      config('appendonly'),
+      config('appendfsync'),
+      config('save'),
+    ]);
     const version = /redis_version:(\S+)/.exec(await this.#redis!.info('server'))?.[1] ?? '?';
     return `Redis ${version} appendonly=${appendonly}${appendonly === 'yes' ? ` appendfsync=${appendfsync}` : ''}, save="${save}"${appendonly === 'no' ? ' (an acknowledged job can be lost on a Redis crash)' : ''}`;
   }
@@ -73,7 +78,13 @@ export class BullmqSystem implements QueueSystem {
     if (drop && this.#redis && this.#prefix) {
       let cursor = '0';
       do {
-        const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${this.#prefix}:*`, 'COUNT', 1000);
+        const [next, keys] = await this.#redis.scan(
+          cursor,
+          'MATCH',
+          `${this.#prefix}:*`,
+          'COUNT',
+          1000,
+        );
         cursor = next;
         if (keys.length > 0) await this.#redis.unlink(...keys);
       } while (cursor !== '0');

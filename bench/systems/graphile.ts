@@ -35,7 +35,11 @@ export class GraphileSystem implements QueueSystem {
 
   async attach(handle: unknown): Promise<void> {
     this.#schema = handle as string;
-    this.#utils = await makeWorkerUtils({ connectionString: PG_URL, schema: this.#schema, logger: silent });
+    this.#utils = await makeWorkerUtils({
+      connectionString: PG_URL,
+      schema: this.#schema,
+      logger: silent,
+    });
   }
 
   get utils(): WorkerUtils {

@@ -15,7 +15,9 @@ const QUEUE = 'bench';
  */
 async function loadHoldfast(): Promise<typeof import('../../src/index.js')> {
   const dist = process.env.HOLDFAST_BENCH_DIST ?? new URL('../../dist/', import.meta.url).pathname;
-  return (await import(pathToFileURL(join(dist, 'index.js')).href)) as typeof import('../../src/index.js');
+  return (await import(
+    pathToFileURL(join(dist, 'index.js')).href
+  )) as typeof import('../../src/index.js');
 }
 
 interface Handle {
@@ -88,7 +90,9 @@ export class HoldfastSystem implements QueueSystem {
 
   async work({ concurrency, handler, onCompleted }: WorkOptions): Promise<Running> {
     this.queue.on('completed', onCompleted);
-    const executor = this.queue.work<Payload>(QUEUE, (job) => handler(job.payload), { concurrency });
+    const executor = this.queue.work<Payload>(QUEUE, (job) => handler(job.payload), {
+      concurrency,
+    });
     return {
       stop: async () => {
         await executor.stop();
@@ -98,7 +102,8 @@ export class HoldfastSystem implements QueueSystem {
   }
 
   async durability(): Promise<string> {
-    if (this.#kind === 'sqlite') return 'SQLite WAL, synchronous=NORMAL (holdfast default; survives kill -9, not power loss; `durable: true` gives FULL)';
+    if (this.#kind === 'sqlite')
+      return 'SQLite WAL, synchronous=NORMAL (holdfast default; survives kill -9, not power loss; `durable: true` gives FULL)';
     return pgDurability();
   }
 
@@ -107,6 +112,7 @@ export class HoldfastSystem implements QueueSystem {
     this.#queue = null;
     if (!drop) return;
     if (this.#folder) rmSync(this.#folder, { recursive: true, force: true });
-    if (this.#handle?.schema) await pgQuery(`DROP SCHEMA IF EXISTS "${this.#handle.schema}" CASCADE`);
+    if (this.#handle?.schema)
+      await pgQuery(`DROP SCHEMA IF EXISTS "${this.#handle.schema}" CASCADE`);
   }
 }

@@ -19,7 +19,15 @@ export const SCALE_WORKLOADS = ['scale-10k', 'scale-100k', 'scale-1m'] as const;
 export const FULL_WORKLOADS = [...QUICK_WORKLOADS, ...SCALE_WORKLOADS, 'procs4'] as const;
 export type Workload = (typeof FULL_WORKLOADS)[number];
 
-const QUEUE_WORKLOADS: Workload[] = ['enqueue', 'bulk', 'drain-c1', 'drain-c20', 'drain-5ms-c20', 'pickup', 'pickup-xproc'];
+const QUEUE_WORKLOADS: Workload[] = [
+  'enqueue',
+  'bulk',
+  'drain-c1',
+  'drain-c20',
+  'drain-5ms-c20',
+  'pickup',
+  'pickup-xproc',
+];
 
 export interface SystemInfo {
   name: string;
@@ -46,9 +54,27 @@ export const SYSTEMS: SystemInfo[] = [
     workloads: [...QUEUE_WORKLOADS, ...SCALE_WORKLOADS, 'procs4'],
     make: async () => new (await import('./holdfast.js')).HoldfastSystem('pg'),
   },
-  { name: 'plainjob', needs: null, pkg: 'plainjob', workloads: [...QUEUE_WORKLOADS, 'procs4'], make: async () => new (await import('./plainjob.js')).PlainjobSystem() },
-  { name: 'bullmq', needs: 'redis', pkg: 'bullmq', workloads: [...QUEUE_WORKLOADS, 'procs4'], make: async () => new (await import('./bullmq.js')).BullmqSystem() },
-  { name: 'pg-boss', needs: 'postgres', pkg: 'pg-boss', workloads: QUEUE_WORKLOADS, make: async () => new (await import('./pgboss.js')).PgBossSystem() },
+  {
+    name: 'plainjob',
+    needs: null,
+    pkg: 'plainjob',
+    workloads: [...QUEUE_WORKLOADS, 'procs4'],
+    make: async () => new (await import('./plainjob.js')).PlainjobSystem(),
+  },
+  {
+    name: 'bullmq',
+    needs: 'redis',
+    pkg: 'bullmq',
+    workloads: [...QUEUE_WORKLOADS, 'procs4'],
+    make: async () => new (await import('./bullmq.js')).BullmqSystem(),
+  },
+  {
+    name: 'pg-boss',
+    needs: 'postgres',
+    pkg: 'pg-boss',
+    workloads: QUEUE_WORKLOADS,
+    make: async () => new (await import('./pgboss.js')).PgBossSystem(),
+  },
   {
     name: 'graphile-worker',
     needs: 'postgres',
@@ -63,12 +89,27 @@ export const SYSTEMS: SystemInfo[] = [
     workloads: ['drain-c1', 'drain-c20', 'drain-5ms-c20', 'pickup'],
     make: async () => new (await import('./pqueue.js')).PQueueSystem(),
   },
-  { name: 'raw-sqlite', needs: null, pkg: 'better-sqlite3', workloads: ['floor-tx1', 'floor-b100'], make: async () => new (await import('./raw.js')).RawSqliteFloor() },
-  { name: 'raw-pg', needs: 'postgres', pkg: 'pg', workloads: ['floor-tx1', 'floor-b100'], make: async () => new (await import('./raw.js')).RawPgFloor() },
+  {
+    name: 'raw-sqlite',
+    needs: null,
+    pkg: 'better-sqlite3',
+    workloads: ['floor-tx1', 'floor-b100'],
+    make: async () => new (await import('./raw.js')).RawSqliteFloor(),
+  },
+  {
+    name: 'raw-pg',
+    needs: 'postgres',
+    pkg: 'pg',
+    workloads: ['floor-tx1', 'floor-b100'],
+    make: async () => new (await import('./raw.js')).RawPgFloor(),
+  },
 ];
 
 export function systemInfo(name: string): SystemInfo {
   const info = SYSTEMS.find((system) => system.name === name);
-  if (!info) throw new Error(`Unknown system ${JSON.stringify(name)}; known: ${SYSTEMS.map((s) => s.name).join(', ')}`);
+  if (!info)
+    throw new Error(
+      `Unknown system ${JSON.stringify(name)}; known: ${SYSTEMS.map((s) => s.name).join(', ')}`,
+    );
   return info;
 }

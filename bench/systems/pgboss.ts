@@ -27,7 +27,12 @@ export class PgBossSystem implements QueueSystem {
 
   async attach(handle: unknown): Promise<void> {
     this.#schema = handle as string;
-    this.#boss = new PgBoss({ connectionString: PG_URL, schema: this.#schema, schedule: false, supervise: false });
+    this.#boss = new PgBoss({
+      connectionString: PG_URL,
+      schema: this.#schema,
+      schedule: false,
+      supervise: false,
+    });
     this.#boss.on('error', (error: Error) => process.stderr.write(`pg-boss: ${error.message}\n`));
     await this.#boss.start();
   }
@@ -46,14 +51,18 @@ export class PgBossSystem implements QueueSystem {
   }
 
   async work({ concurrency, handler, onCompleted }: WorkOptions): Promise<Running> {
-    await this.boss.work<Payload>(QUEUE, { batchSize: concurrency, pollingIntervalSeconds: POLL_S }, async (jobs) => {
-      await Promise.all(
-        jobs.map(async (job) => {
-          await handler(job.data);
-          onCompleted();
-        }),
-      );
-    });
+    await this.boss.work<Payload>(
+      QUEUE,
+      { batchSize: concurrency, pollingIntervalSeconds: POLL_S },
+      async (jobs) => {
+        await Promise.all(
+          jobs.map(async (job) => {
+            await handler(job.data);
+            onCompleted();
+          }),
+        );
+      },
+    );
     return { stop: () => this.boss.offWork(QUEUE) };
   }
 

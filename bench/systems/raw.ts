@@ -48,7 +48,9 @@ export class RawSqliteFloor implements Floor {
       const insertMany = db.transaction((count: number, from: number) => {
         for (let i = 0; i < count; i++) insert.run(JSON.stringify({ i: from + i }));
       });
-      const claimMany = db.transaction((count: number) => claim.all(count) as Array<{ id: number; payload: string }>);
+      const claimMany = db.transaction(
+        (count: number) => claim.all(count) as Array<{ id: number; payload: string }>,
+      );
       const completeMany = db.transaction((ids: number[]) => {
         for (const id of ids) complete.run(id);
       });
@@ -58,7 +60,8 @@ export class RawSqliteFloor implements Floor {
         const count = Math.min(batch, jobs - done);
         if (batch === 1) insert.run(JSON.stringify({ i: done }));
         else insertMany(count, done);
-        const rows = batch === 1 ? (claim.all(1) as Array<{ id: number; payload: string }>) : claimMany(count);
+        const rows =
+          batch === 1 ? (claim.all(1) as Array<{ id: number; payload: string }>) : claimMany(count);
         for (const row of rows) JSON.parse(row.payload);
         if (batch === 1) complete.run(rows[0]!.id);
         else completeMany(rows.map((row) => row.id));
@@ -99,14 +102,30 @@ export class RawPgFloor implements Floor {
       while (done < jobs && performance.now() - started < capMs) {
         const count = Math.min(batch, jobs - done);
         if (batch === 1) {
-          await client.query({ name: 'insert1', text: 'INSERT INTO jobs (payload) VALUES ($1)', values: [JSON.stringify({ i: done })] });
+          await client.query({
+            name: 'insert1',
+            text: 'INSERT INTO jobs (payload) VALUES ($1)',
+            values: [JSON.stringify({ i: done })],
+          });
         } else {
           const payloads = Array.from({ length: count }, (_, k) => JSON.stringify({ i: done + k }));
-          await client.query({ name: 'insertN', text: 'INSERT INTO jobs (payload) SELECT unnest($1::jsonb[])', values: [payloads] });
+          await client.query({
+            name: 'insertN',
+            text: 'INSERT INTO jobs (payload) SELECT unnest($1::jsonb[])',
+            values: [payloads],
+          });
         }
-        const { rows } = await client.query<{ id: string }>({ name: 'claim', text: claimText, values: [count] });
+        const { rows } = await client.query<{ id: string }>({
+          name: 'claim',
+          text: claimText,
+          values: [count],
+        });
         if (batch === 1) {
-          await client.query({ name: 'complete1', text: 'UPDATE jobs SET status = 2 WHERE id = $1', values: [rows[0]!.id] });
+          await client.query({
+            name: 'complete1',
+            text: 'UPDATE jobs SET status = 2 WHERE id = $1',
+            values: [rows[0]!.id],
+          });
         } else {
           await client.query({
             name: 'completeN',

@@ -49,7 +49,12 @@ export class Rescuer {
         if (!ok) return;
         rescued++;
         const lease = expired[index]!;
-        this.#events.emit('rescued', lease.jobId, lease.queue, ends[index]!.status as 'retrying' | 'failed');
+        this.#events.emit(
+          'rescued',
+          lease.jobId,
+          lease.queue,
+          ends[index]!.status as 'retrying' | 'failed',
+        );
       });
       return rescued;
     } catch (error) {

@@ -19,7 +19,9 @@ export function isPostgresUrl(db: string): boolean {
 export async function openStore(db: string, options: StoreOptions = {}): Promise<Store> {
   if (isPostgresUrl(db)) {
     const { openPostgresStore } = await import('./postgres/index.js').catch((error: unknown) => {
-      throw new StoreError(`The PostgreSQL store could not be loaded (${(error as Error).message})`);
+      throw new StoreError(
+        `The PostgreSQL store could not be loaded (${(error as Error).message})`,
+      );
     });
     return openPostgresStore(db, options);
   }

@@ -19,7 +19,8 @@ export function parseDuration(input: string | number, what = 'duration'): number
     }
     // Whole milliseconds, as the string form gives; 1e300 would reach timers as garbage.
     const ms = Math.round(input);
-    if (!Number.isSafeInteger(ms)) throw new ValidationError(`Expected ${what} to be a shorter duration, got ${input}`);
+    if (!Number.isSafeInteger(ms))
+      throw new ValidationError(`Expected ${what} to be a shorter duration, got ${input}`);
     return ms;
   }
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(input);
@@ -30,7 +31,9 @@ export function parseDuration(input: string | number, what = 'duration'): number
   }
   const value = Number(match[1]) * UNIT_MS[(match[2] ?? 'ms').toLowerCase()]!;
   if (!Number.isSafeInteger(Math.round(value))) {
-    throw new ValidationError(`Expected ${what} to be a shorter duration, got ${JSON.stringify(input)}`);
+    throw new ValidationError(
+      `Expected ${what} to be a shorter duration, got ${JSON.stringify(input)}`,
+    );
   }
   return Math.round(value);
 }
@@ -40,7 +43,8 @@ export function formatDuration(ms: number): string {
   if (ms < 1_000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1_000).toFixed(ms < 10_000 ? 1 : 0)}s`;
   if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1_000)}s`;
-  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
+  if (ms < 86_400_000)
+    return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
   return `${Math.floor(ms / 86_400_000)}d${Math.round((ms % 86_400_000) / 3_600_000)}h`;
 }
 
@@ -56,7 +60,10 @@ export function parseByteSize(input: string | number, what = 'size'): number {
   const unit = (match[2] ?? 'b').toLowerCase().replace('i', '');
   const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit]!;
   const bytes = Math.round(Number(match[1]) * factor);
-  if (bytes <= 0) throw new ValidationError(`Expected ${what} to be more than 0 bytes, got ${JSON.stringify(input)}`);
+  if (bytes <= 0)
+    throw new ValidationError(
+      `Expected ${what} to be more than 0 bytes, got ${JSON.stringify(input)}`,
+    );
   return bytes;
 }
 

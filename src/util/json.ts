@@ -24,11 +24,15 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
       return;
     case 'number':
       if (!Number.isFinite(value)) {
-        throw new PayloadError(`${path} is ${value}, which JSON cannot hold; use null or a finite number`);
+        throw new PayloadError(
+          `${path} is ${value}, which JSON cannot hold; use null or a finite number`,
+        );
       }
       return;
     case 'undefined':
-      throw new PayloadError(`${path} is undefined, which JSON drops; use null or leave the key out`);
+      throw new PayloadError(
+        `${path} is undefined, which JSON drops; use null or leave the key out`,
+      );
     case 'bigint':
       throw new PayloadError(`${path} is a BigInt, which JSON cannot hold; pass it as a string`);
     case 'function':
@@ -37,7 +41,8 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
   }
   if (value === null) return;
   const object = value as object;
-  if (seen.has(object)) throw new PayloadError(`${path} refers back to itself (a cycle); JSON cannot hold it`);
+  if (seen.has(object))
+    throw new PayloadError(`${path} refers back to itself (a cycle); JSON cannot hold it`);
   seen.add(object);
   if (Array.isArray(object)) {
     object.forEach((item, index) => assertJsonSafe(item, `${path}[${index}]`, seen));
@@ -50,7 +55,11 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
       );
     }
     for (const [key, item] of Object.entries(object)) {
-      assertJsonSafe(item, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, seen);
+      assertJsonSafe(
+        item,
+        /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`,
+        seen,
+      );
     }
   }
   seen.delete(object);

@@ -76,7 +76,8 @@ export class Completer {
       for (let delay = 10; ; delay = Math.min(delay * 2, 2_000)) {
         try {
           if (progress.length > 0) await this.#store.saveProgress({ updates: progress });
-          const applied = ends.length > 0 ? await this.#store.finish({ ends: ends.map((p) => p.end) }) : [];
+          const applied =
+            ends.length > 0 ? await this.#store.finish({ ends: ends.map((p) => p.end) }) : [];
           ends.forEach((pending, index) => pending.resolve(applied[index] ?? false));
           return;
         } catch (error) {

@@ -40,7 +40,10 @@ export interface AttemptSettings {
   logger: JobLogger;
 }
 
-type Settled = { kind: 'returned'; value: unknown } | { kind: 'threw'; error: Error } | { kind: 'aborted'; reason: Error };
+type Settled =
+  | { kind: 'returned'; value: unknown }
+  | { kind: 'threw'; error: Error }
+  | { kind: 'aborted'; reason: Error };
 
 export class AttemptRun {
   readonly job: ClaimedJob;
@@ -71,7 +74,9 @@ export class AttemptRun {
   async #run(): Promise<void> {
     const { events, workerId } = this.#settings;
     events.emit('started', snapshot(this.job, 'running'), workerId);
-    const clearTimer = this.job.timeoutMs ? longTimeout(this.job.timeoutMs, () => this.abort(new JobTimeoutError(this.job.timeoutMs!))) : null;
+    const clearTimer = this.job.timeoutMs
+      ? longTimeout(this.job.timeoutMs, () => this.abort(new JobTimeoutError(this.job.timeoutMs!)))
+      : null;
     const settled = await this.#runHandler();
     clearTimer?.();
     if (this.#progressTimer) clearTimeout(this.#progressTimer);
@@ -114,7 +119,11 @@ export class AttemptRun {
     const { backoff, maxResultBytes } = this.#settings;
     if (settled.kind === 'returned') {
       try {
-        const result = toJsonText(settled.value === undefined ? null : settled.value, 'result', maxResultBytes);
+        const result = toJsonText(
+          settled.value === undefined ? null : settled.value,
+          'result',
+          maxResultBytes,
+        );
         return { ...lease, status: 'completed', attemptOutcome: 'completed', result };
       } catch (error) {
         // A result that cannot be stored is a bug in the handler: running it again cannot help.
@@ -123,7 +132,12 @@ export class AttemptRun {
     }
     const error = settled.kind === 'threw' ? settled.error : settled.reason;
     if (error instanceof ShutdownError) {
-      return { ...lease, status: 'pending', attemptOutcome: 'interrupted', error: { message: error.message, stack: null } };
+      return {
+        ...lease,
+        status: 'pending',
+        attemptOutcome: 'interrupted',
+        error: { message: error.message, stack: null },
+      };
     }
     return endForError(this.job, error, backoff);
   }
@@ -131,16 +145,32 @@ export class AttemptRun {
   #announce(end: AttemptEnd, settled: Settled): void {
     const { events } = this.#settings;
     const durationMs = Date.now() - this.#startedAt;
-    const error = settled.kind === 'threw' ? settled.error : settled.kind === 'aborted' ? settled.reason : null;
+    const error =
+      settled.kind === 'threw' ? settled.error : settled.kind === 'aborted' ? settled.reason : null;
     switch (end.status) {
       case 'completed':
-        events.emit('completed', snapshot(this.job, 'completed'), settled.kind === 'returned' ? (settled.value ?? null) : null, durationMs);
+        events.emit(
+          'completed',
+          snapshot(this.job, 'completed'),
+          settled.kind === 'returned' ? (settled.value ?? null) : null,
+          durationMs,
+        );
         break;
       case 'failed':
-        events.emit('failed', snapshot(this.job, 'failed'), error ?? new Error(end.error?.message ?? 'failed'), durationMs);
+        events.emit(
+          'failed',
+          snapshot(this.job, 'failed'),
+          error ?? new Error(end.error?.message ?? 'failed'),
+          durationMs,
+        );
         break;
       case 'retrying':
-        events.emit('retrying', snapshot(this.job, 'retrying'), error ?? new Error('retrying'), end.runAt!);
+        events.emit(
+          'retrying',
+          snapshot(this.job, 'retrying'),
+          error ?? new Error('retrying'),
+          end.runAt!,
+        );
         break;
       case 'cancelled':
         events.emit('cancelled', snapshot(this.job, 'cancelled'));
@@ -154,20 +184,29 @@ export class AttemptRun {
     return {
       signal: this.#controller.signal,
       progress: (current, total, message) => this.#reportProgress(current, total, message),
-      logger: withFields(this.#settings.logger, { job: this.job.id, queue: this.job.queue, attempt: this.job.attempts }),
+      logger: withFields(this.#settings.logger, {
+        job: this.job.id,
+        queue: this.job.queue,
+        attempt: this.job.attempts,
+      }),
       workerId: this.#settings.workerId,
     };
   }
 
   #reportProgress(current: number, total: number, message?: string): void {
     if (!Number.isFinite(current) || !Number.isFinite(total) || current < 0 || total < 0) {
-      throw new ValidationError(`Expected progress(current, total) to be finite numbers of 0 or more, got (${current}, ${total})`);
+      throw new ValidationError(
+        `Expected progress(current, total) to be finite numbers of 0 or more, got (${current}, ${total})`,
+      );
     }
     if (message !== undefined && typeof message !== 'string') {
       throw new ValidationError('Expected the progress message to be a string');
     }
     if (this.#controller.signal.aborted) return;
-    this.#progress = message === undefined ? { current, total } : { current, total, message: message.slice(0, 1_000) };
+    this.#progress =
+      message === undefined
+        ? { current, total }
+        : { current, total, message: message.slice(0, 1_000) };
     this.#settings.events.emit('progress', snapshot(this.job, 'running'), this.#progress);
     const wait = this.#progressWrittenAt + this.#settings.progressThrottleMs - Date.now();
     if (wait <= 0) this.#writeProgress();
@@ -178,7 +217,11 @@ export class AttemptRun {
     if (this.#progressTimer) clearTimeout(this.#progressTimer);
     this.#progressTimer = null;
     if (!this.#progress) return;
-    this.#settings.completer.progress({ jobId: this.job.id, token: this.job.leaseToken, progress: this.#progress });
+    this.#settings.completer.progress({
+      jobId: this.job.id,
+      token: this.job.leaseToken,
+      progress: this.#progress,
+    });
     this.job.progress = this.#progress;
     this.#progress = null;
     this.#progressWrittenAt = Date.now();
@@ -193,11 +236,14 @@ function longTimeout(ms: number, fire: () => void): () => void {
   const deadline = Date.now() + ms;
   let timer: NodeJS.Timeout;
   const arm = (delay: number) => {
-    timer = setTimeout(() => {
-      const left = deadline - Date.now();
-      if (left > 0) arm(left);
-      else fire();
-    }, Math.min(delay, MAX_TIMER_MS));
+    timer = setTimeout(
+      () => {
+        const left = deadline - Date.now();
+        if (left > 0) arm(left);
+        else fire();
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
   };
   arm(ms);
   return () => clearTimeout(timer);
@@ -225,5 +271,7 @@ function snapshot(job: ClaimedJob, status: Job['status']): Job {
 
 function asError(value: unknown): Error {
   if (value instanceof Error) return value;
-  return new Error(typeof value === 'string' ? value : `handler threw a non-Error value: ${String(value)}`);
+  return new Error(
+    typeof value === 'string' ? value : `handler threw a non-Error value: ${String(value)}`,
+  );
 }

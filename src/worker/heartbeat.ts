@@ -17,7 +17,12 @@ export class Heartbeat {
   #timer: NodeJS.Timeout | null = null;
   #beating = false;
 
-  constructor(store: Store, running: Map<string, AttemptRun>, leaseMs: number, onError: (error: Error) => void) {
+  constructor(
+    store: Store,
+    running: Map<string, AttemptRun>,
+    leaseMs: number,
+    onError: (error: Error) => void,
+  ) {
     this.#store = store;
     this.#running = running;
     this.#leaseMs = leaseMs;

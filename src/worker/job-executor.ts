@@ -102,17 +102,36 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
     queues.forEach((name, index) => assertName(name, `queues[${index}]`));
     this.#queue = queue;
     this.queues = [...new Set(queues)];
-    this.workerId = options.workerId === undefined ? newWorkerId() : assertName(options.workerId, 'workerId');
+    this.workerId =
+      options.workerId === undefined ? newWorkerId() : assertName(options.workerId, 'workerId');
     this.concurrency =
-      options.concurrency === undefined ? DEFAULTS.concurrency : assertInteger(options.concurrency, 'concurrency', 1, 10_000);
+      options.concurrency === undefined
+        ? DEFAULTS.concurrency
+        : assertInteger(options.concurrency, 'concurrency', 1, 10_000);
     this.leaseMs = resolveDuration(options.lease, 'lease', DEFAULTS.leaseMs);
-    if (this.leaseMs < 100) throw new ValidationError(`Expected \`lease\` to be at least 100ms, got ${this.leaseMs}ms`);
-    this.#pollIntervalMs = resolveDuration(options.pollInterval, 'pollInterval', DEFAULTS.pollIntervalMs);
-    if (this.#pollIntervalMs < 1) throw new ValidationError('Expected `pollInterval` to be at least 1ms');
-    this.#shutdownGraceMs = resolveDuration(options.shutdownGrace, 'shutdownGrace', DEFAULTS.shutdownGraceMs);
+    if (this.leaseMs < 100)
+      throw new ValidationError(`Expected \`lease\` to be at least 100ms, got ${this.leaseMs}ms`);
+    this.#pollIntervalMs = resolveDuration(
+      options.pollInterval,
+      'pollInterval',
+      DEFAULTS.pollIntervalMs,
+    );
+    if (this.#pollIntervalMs < 1)
+      throw new ValidationError('Expected `pollInterval` to be at least 1ms');
+    this.#shutdownGraceMs = resolveDuration(
+      options.shutdownGrace,
+      'shutdownGrace',
+      DEFAULTS.shutdownGraceMs,
+    );
     // These feed timers directly: past 24.8 days Node fires them after 1 ms (a busy poll loop, no grace at all).
-    for (const [name, ms] of [['pollInterval', this.#pollIntervalMs], ['shutdownGrace', this.#shutdownGraceMs]] as const) {
-      if (ms > MAX_TIMER_MS) throw new ValidationError(`Expected \`${name}\` to be at most 24 days (${MAX_TIMER_MS}ms), got ${ms}ms`);
+    for (const [name, ms] of [
+      ['pollInterval', this.#pollIntervalMs],
+      ['shutdownGrace', this.#shutdownGraceMs],
+    ] as const) {
+      if (ms > MAX_TIMER_MS)
+        throw new ValidationError(
+          `Expected \`${name}\` to be at most 24 days (${MAX_TIMER_MS}ms), got ${ms}ms`,
+        );
     }
     this.#exitWhenEmpty = options.exitWhenEmpty ?? false;
     this.#handleSignals = options.handleSignals ?? false;
@@ -126,13 +145,19 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
       events: queue,
       workerId: this.workerId,
       backoff,
-      progressThrottleMs: Math.min(resolveDuration(options.progressThrottle, 'progressThrottle', DEFAULTS.progressThrottleMs), MAX_TIMER_MS),
+      progressThrottleMs: Math.min(
+        resolveDuration(options.progressThrottle, 'progressThrottle', DEFAULTS.progressThrottleMs),
+        MAX_TIMER_MS,
+      ),
       maxResultBytes: queue.maxPayloadBytes,
       logger,
     };
     this.#heartbeat = new Heartbeat(queue.store, this.#attempts, this.leaseMs, onError);
     this.#rescuer = new Rescuer(queue.store, backoff, queue);
-    this.#scheduler = new Scheduler(queue.store, { events: queue, onEnqueued: () => this.#producer.wake() });
+    this.#scheduler = new Scheduler(queue.store, {
+      events: queue,
+      onEnqueued: () => this.#producer.wake(),
+    });
     this.#producer = new Producer({
       store: queue.store,
       queues: this.queues as string[],
@@ -216,7 +241,10 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
     const attemptsDone = () => Promise.all([...this.#attempts.values()].map((run) => run.done));
     if (this.#attempts.size > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([attemptsDone(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      await Promise.race([
+        attemptsDone(),
+        new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
       clearTimeout(timer);
       for (const run of this.#attempts.values()) run.abort(new ShutdownError());
       await attemptsDone();
@@ -239,7 +267,9 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
   #startAttempt(job: ClaimedJob): void {
     const guardKey = `${this.#queue.store.description}#${job.id}`;
     if (activeJobs.has(guardKey)) {
-      this.#backgroundError(new Error(`job ${job.id} was claimed while already running in this process; skipped`));
+      this.#backgroundError(
+        new Error(`job ${job.id} was claimed while already running in this process; skipped`),
+      );
       return;
     }
     activeJobs.add(guardKey);
@@ -254,12 +284,19 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
 
   /** exitWhenEmpty: stop once no job of these queues is pending, running or retrying (checked at most every poll interval). */
   async #checkEmpty(): Promise<boolean> {
-    if (!this.#exitWhenEmpty || Date.now() - this.#lastEmptyCheck < Math.min(this.#pollIntervalMs, 250)) return false;
+    if (
+      !this.#exitWhenEmpty ||
+      Date.now() - this.#lastEmptyCheck < Math.min(this.#pollIntervalMs, 250)
+    )
+      return false;
     this.#lastEmptyCheck = Date.now();
     try {
       const rows = await this.#queue.store.countByQueueAndStatus();
       return !rows.some(
-        (row) => this.queues.includes(row.queue) && row.count > 0 && ['pending', 'running', 'retrying'].includes(row.status),
+        (row) =>
+          this.queues.includes(row.queue) &&
+          row.count > 0 &&
+          ['pending', 'running', 'retrying'].includes(row.status),
       );
     } catch (error) {
       this.#backgroundError(error as Error);

@@ -6,9 +6,22 @@ describe('JobQueue client', () => {
   it('enqueues with every option and reads the job back', async () => {
     const { queue } = await openTestQueue();
     const runAt = new Date(Date.now() + 60_000);
-    const { job, existing } = await queue.enqueue('q', { n: 1 }, { key: 'k', priority: 3, runAt, maxAttempts: 7, timeout: '2s', batch: 'import-1' });
+    const { job, existing } = await queue.enqueue(
+      'q',
+      { n: 1 },
+      { key: 'k', priority: 3, runAt, maxAttempts: 7, timeout: '2s', batch: 'import-1' },
+    );
     expect(existing).toBe(false);
-    expect(job).toMatchObject({ queue: 'q', key: 'k', payload: { n: 1 }, status: 'pending', priority: 3, maxAttempts: 7, timeoutMs: 2_000, attempts: 0 });
+    expect(job).toMatchObject({
+      queue: 'q',
+      key: 'k',
+      payload: { n: 1 },
+      status: 'pending',
+      priority: 3,
+      maxAttempts: 7,
+      timeoutMs: 2_000,
+      attempts: 0,
+    });
     expect(job.runAt.getTime()).toBe(runAt.getTime());
     expect(job.batchId).toMatch(/\S/);
     expect(await queue.get(job.id)).toEqual(job);
@@ -34,12 +47,17 @@ describe('JobQueue client', () => {
 
   it('enqueueMany is one transaction: a bad item enqueues nothing', async () => {
     const { queue } = await openTestQueue();
-    await expect(queue.enqueueMany([
-      { queue: 'q', payload: 1 },
-      { queue: 'q', payload: { bad: 1n } },
-    ])).rejects.toThrow(/items\[1\]\.payload\.bad is a BigInt/);
+    await expect(
+      queue.enqueueMany([
+        { queue: 'q', payload: 1 },
+        { queue: 'q', payload: { bad: 1n } },
+      ]),
+    ).rejects.toThrow(/items\[1\]\.payload\.bad is a BigInt/);
     expect((await queue.list()).items).toEqual([]);
-    const results = await queue.enqueueMany([{ queue: 'q', payload: 1 }, { queue: 'q', payload: 2, options: { key: 'x' } }]);
+    const results = await queue.enqueueMany([
+      { queue: 'q', payload: 1 },
+      { queue: 'q', payload: 2, options: { key: 'x' } },
+    ]);
     expect(results.map((r) => r.job.payload)).toEqual([1, 2]);
   });
 
@@ -64,13 +82,21 @@ describe('JobQueue client', () => {
     const { queue } = await openTestQueue({ maxPayloadBytes: 1_000 });
     await expect(queue.enqueue('q', 'x'.repeat(2_000))).rejects.toThrow(PayloadError);
     const { queue: defaults } = await openTestQueue();
-    await expect(defaults.enqueue('q', 'x'.repeat(1024 * 1024))).rejects.toThrow(/over the limit of 1048576/);
-    await expect(defaults.enqueue('q', 'x'.repeat(1024 * 1024 - 2))).resolves.toMatchObject({ existing: false });
+    await expect(defaults.enqueue('q', 'x'.repeat(1024 * 1024))).rejects.toThrow(
+      /over the limit of 1048576/,
+    );
+    await expect(defaults.enqueue('q', 'x'.repeat(1024 * 1024 - 2))).resolves.toMatchObject({
+      existing: false,
+    });
   });
 
   it('lists with filters and cursor pagination in enqueue order', async () => {
     const { queue } = await openTestQueue();
-    for (let i = 0; i < 7; i++) await queue.enqueue(i % 2 ? 'odd' : 'even', i, { batch: i < 4 ? 'first' : 'second', key: `k${i}` });
+    for (let i = 0; i < 7; i++)
+      await queue.enqueue(i % 2 ? 'odd' : 'even', i, {
+        batch: i < 4 ? 'first' : 'second',
+        key: `k${i}`,
+      });
     const page1 = await queue.list({ queue: 'even', limit: 2 });
     expect(page1.items.map((j) => j.payload)).toEqual([0, 2]);
     const page2 = await queue.list({ queue: 'even', limit: 2, after: page1.nextCursor! });
@@ -78,29 +104,54 @@ describe('JobQueue client', () => {
     expect(page2.nextCursor).toBeNull();
     expect((await queue.list({ batch: 'second' })).items.map((j) => j.payload)).toEqual([4, 5, 6]);
     expect((await queue.list({ key: 'k3' })).items.map((j) => j.payload)).toEqual([3]);
-    expect((await queue.list({ order: 'desc', limit: 1 })).items.map((j) => j.payload)).toEqual([6]);
+    expect((await queue.list({ order: 'desc', limit: 1 })).items.map((j) => j.payload)).toEqual([
+      6,
+    ]);
     const all: unknown[] = [];
     for await (const job of queue.listAll({ limit: 3 })) all.push(job.payload);
     expect(all).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    await expect(queue.list({ status: 'bogus' as never })).rejects.toThrow(/`status` to be one of pending, running/);
+    await expect(queue.list({ status: 'bogus' as never })).rejects.toThrow(
+      /`status` to be one of pending, running/,
+    );
     await expect(queue.list({ batch: 'nope' })).rejects.toThrow(/No batch with id or name "nope"/);
     await expect(queue.list({ after: 'abc' })).rejects.toThrow(/`after` to be a job id/);
   });
 
   it('reports stats per queue (every status present) and per batch with rate and ETA', async () => {
     const { queue } = await openTestQueue();
-    await queue.enqueueMany(Array.from({ length: 4 }, (_, i) => ({ queue: 'q', payload: i, options: { batch: 'b' } })));
+    await queue.enqueueMany(
+      Array.from({ length: 4 }, (_, i) => ({ queue: 'q', payload: i, options: { batch: 'b' } })),
+    );
     let calls = 0;
-    const worker = queue.work('q', async () => {
-      if (++calls === 1) throw new Error('one fails');
-    }, { concurrency: 1, backoff: { min: 3_600_000 }, pollInterval: 20 });
-    await waitFor(async () => (await queue.stats()).queues.q?.counts.completed === 3, 'three completions');
+    const worker = queue.work(
+      'q',
+      async () => {
+        if (++calls === 1) throw new Error('one fails');
+      },
+      { concurrency: 1, backoff: { min: 3_600_000 }, pollInterval: 20 },
+    );
+    await waitFor(
+      async () => (await queue.stats()).queues.q?.counts.completed === 3,
+      'three completions',
+    );
     await worker.stop();
     const stats = await queue.stats();
-    expect(stats.queues.q!.counts).toEqual({ pending: 0, running: 0, retrying: 1, completed: 3, failed: 0, cancelled: 0 });
+    expect(stats.queues.q!.counts).toEqual({
+      pending: 0,
+      running: 0,
+      retrying: 1,
+      completed: 3,
+      failed: 0,
+      cancelled: 0,
+    });
     expect(stats.batches).toHaveLength(1);
     const batch = stats.batches[0]!;
-    expect(batch).toMatchObject({ name: 'b', queue: 'q', total: 4, counts: { completed: 3, retrying: 1 } });
+    expect(batch).toMatchObject({
+      name: 'b',
+      queue: 'q',
+      total: 4,
+      counts: { completed: 3, retrying: 1 },
+    });
     expect(batch.ratePerSecond).toBeGreaterThan(0);
     expect(batch.etaMs).toBeGreaterThanOrEqual(0);
   });
@@ -109,9 +160,13 @@ describe('JobQueue client', () => {
     const { queue } = await openTestQueue();
     const { job } = await queue.enqueue('q', {}, { maxAttempts: 1, batch: 'b' });
     await queue.enqueue('q', {}, { maxAttempts: 1, batch: 'b' });
-    const worker = queue.work('q', async () => {
-      throw new Error('nope');
-    }, { pollInterval: 20, exitWhenEmpty: true });
+    const worker = queue.work(
+      'q',
+      async () => {
+        throw new Error('nope');
+      },
+      { pollInterval: 20, exitWhenEmpty: true },
+    );
     await worker.done;
     const first = await queue.retry(job.id);
     expect(first).toMatchObject({ retried: true, job: { status: 'pending' } });
@@ -132,7 +187,9 @@ describe('JobQueue client', () => {
     expect(await queue.purge({ olderThan: 0 })).toBe(1);
     expect(await queue.get(job.id)).toBeNull();
     expect((await queue.list()).items).toHaveLength(1);
-    await expect(queue.purge({ olderThan: '1h', status: 'pending' })).rejects.toThrow(/finished status/);
+    await expect(queue.purge({ olderThan: '1h', status: 'pending' })).rejects.toThrow(
+      /finished status/,
+    );
   });
 
   it('emits enqueued for new jobs only', async () => {

@@ -7,7 +7,11 @@ export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.u
 const live = new Set<ChildProcess>();
 
 /** Spawns a child that the test must reap; `killLeftoverChildren` reports any that were not. */
-export function spawnTracked(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+export function spawnTracked(
+  command: string,
+  args: string[],
+  options: SpawnOptions = {},
+): ChildProcess {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   live.add(child);
   child.once('exit', () => live.delete(child));
@@ -35,7 +39,10 @@ export interface RunResult {
 }
 
 /** Runs the holdfast CLI to completion and collects its output. */
-export function runCli(args: string[], options: SpawnOptions & { input?: string } = {}): Promise<RunResult> {
+export function runCli(
+  args: string[],
+  options: SpawnOptions & { input?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawnTracked(process.execPath, [CLI, ...args], {
       ...options,
@@ -52,7 +59,11 @@ export function runCli(args: string[], options: SpawnOptions & { input?: string 
 }
 
 /** Resolves when `predicate` is true of the child's accumulated stdout. */
-export function waitForOutput(child: ChildProcess, predicate: (text: string) => boolean, timeoutMs = 30_000): Promise<string> {
+export function waitForOutput(
+  child: ChildProcess,
+  predicate: (text: string) => boolean,
+  timeoutMs = 30_000,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => {

@@ -5,7 +5,9 @@ import type { QueueEvents } from '../../src/events.js';
 import { tempDir } from './tmp.js';
 
 /** A JobQueue on a fresh SQLite file in a temp folder, closed when the test finishes. */
-export async function openTestQueue(options: OpenOptions = {}): Promise<{ queue: JobQueue; db: string; dir: string }> {
+export async function openTestQueue(
+  options: OpenOptions = {},
+): Promise<{ queue: JobQueue; db: string; dir: string }> {
   const dir = tempDir();
   const db = options.db ?? join(dir, 'queue.db');
   const queue = await JobQueue.open({ ...options, db });
@@ -36,7 +38,12 @@ export function nextEvent<K extends keyof QueueEvents & string>(
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 20_000, everyMs = 20): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 20_000,
+  everyMs = 20,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

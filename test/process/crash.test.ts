@@ -10,10 +10,16 @@ import { tempDir } from '../helpers/tmp.js';
 const HANDLER = fileURLToPath(new URL('../fixtures/handlers/effect-log.mjs', import.meta.url));
 
 function startWorker(db: string, effects: string, handlerMs: number, extra: string[] = []) {
-  const child = spawnTracked(process.execPath, [CLI, 'work', 'crash', '--handler', HANDLER, '--db', db, '--lease', '1s', '--quiet', ...extra], {
-    env: { ...process.env, EFFECT_LOG: effects, HANDLER_MS: String(handlerMs) },
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const child = spawnTracked(
+    process.execPath,
+    [CLI, 'work', 'crash', '--handler', HANDLER, '--db', db, '--lease', '1s', '--quiet', ...extra],
+    {
+      env: { ...process.env, EFFECT_LOG: effects, HANDLER_MS: String(handlerMs) },
+    },
+  );
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, exited };
 }
 
@@ -24,12 +30,17 @@ describe('crashes', () => {
     const effects = join(dir, 'effects.log');
     const queue = await JobQueue.open({ db });
     try {
-      await queue.enqueueMany(Array.from({ length: 60 }, (_, i) => ({ queue: 'crash', payload: { i } })));
+      await queue.enqueueMany(
+        Array.from({ length: 60 }, (_, i) => ({ queue: 'crash', payload: { i } })),
+      );
       const victim = startWorker(db, effects, 200, ['--concurrency', '5']);
       // Kill it while it holds jobs: after some finished and while others are running.
       await waitFor(() => {
         const log = readEffects(effects);
-        return countDone(log).size >= 5 && log.filter((e) => e.kind === 'start').length > countDone(log).size;
+        return (
+          countDone(log).size >= 5 &&
+          log.filter((e) => e.kind === 'start').length > countDone(log).size
+        );
       }, 'the victim to be mid-job');
       victim.child.kill('SIGKILL');
       await victim.exited;
@@ -40,12 +51,21 @@ describe('crashes', () => {
       expect(await rescuer.exited).toBe(0);
 
       const stats = await queue.stats();
-      expect(stats.queues.crash!.counts).toMatchObject({ completed: 60, running: 0, pending: 0, retrying: 0 });
+      expect(stats.queues.crash!.counts).toMatchObject({
+        completed: 60,
+        running: 0,
+        pending: 0,
+        retrying: 0,
+      });
       const done = countDone(readEffects(effects));
       expect(done.size).toBe(60);
       for (const job of running) {
         const attempts = await queue.attempts(job.id);
-        expect(attempts[0]).toMatchObject({ attempt: 1, outcome: 'lost', error: expect.stringMatching(/lease expired/) });
+        expect(attempts[0]).toMatchObject({
+          attempt: 1,
+          outcome: 'lost',
+          error: expect.stringMatching(/lease expired/),
+        });
         expect(attempts.at(-1)).toMatchObject({ outcome: 'completed' });
       }
       // A duplicate effect is only allowed where an attempt was recorded as lost.
@@ -67,14 +87,27 @@ describe('crashes', () => {
     try {
       const { job } = await queue.enqueue('crash', { slow: true });
       const stale = startWorker(db, effects, 30_000);
-      await waitFor(() => readEffects(effects).some((e) => e.kind === 'start'), 'the stale worker to start the job');
+      await waitFor(
+        () => readEffects(effects).some((e) => e.kind === 'start'),
+        'the stale worker to start the job',
+      );
       stale.child.kill('SIGSTOP');
       // Another worker (here, in this process) rescues the job once the 1 s lease has expired.
-      const rescuer = queue.work('crash', async () => 'rescued result', { lease: '1s', pollInterval: 50, backoff: { min: 10, max: 10 } });
-      await waitFor(async () => (await queue.get(job.id))?.status === 'completed', 'the rescuer to complete the job');
+      const rescuer = queue.work('crash', async () => 'rescued result', {
+        lease: '1s',
+        pollInterval: 50,
+        backoff: { min: 10, max: 10 },
+      });
+      await waitFor(
+        async () => (await queue.get(job.id))?.status === 'completed',
+        'the rescuer to complete the job',
+      );
       await rescuer.stop();
       stale.child.kill('SIGCONT');
-      const aborted = await waitFor(() => readEffects(effects).find((e) => e.kind === 'abort'), 'the stale handler to be aborted');
+      const aborted = await waitFor(
+        () => readEffects(effects).find((e) => e.kind === 'abort'),
+        'the stale handler to be aborted',
+      );
       expect(aborted).toMatchObject({ jobId: job.id, attempt: 1, reason: 'LeaseLostError' });
       stale.child.kill('SIGTERM');
       expect(await stale.exited).toBe(0);
@@ -82,7 +115,10 @@ describe('crashes', () => {
       const stored = await queue.getOrThrow(job.id);
       expect(stored).toMatchObject({ status: 'completed', result: 'rescued result', attempts: 2 });
       const attempts = await queue.attempts(job.id);
-      expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'lost'], [2, 'completed']]);
+      expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+        [1, 'lost'],
+        [2, 'completed'],
+      ]);
       expect(readEffects(effects).filter((e) => e.kind === 'done')).toEqual([]);
     } finally {
       await queue.close();

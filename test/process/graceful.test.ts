@@ -10,10 +10,16 @@ import { tempDir } from '../helpers/tmp.js';
 const HANDLER = fileURLToPath(new URL('../fixtures/handlers/effect-log.mjs', import.meta.url));
 
 function startWorker(db: string, effects: string, handlerMs: number, extra: string[] = []) {
-  const child = spawnTracked(process.execPath, [CLI, 'work', 'g', '--handler', HANDLER, '--db', db, '--concurrency', '3', '--quiet', ...extra], {
-    env: { ...process.env, EFFECT_LOG: effects, HANDLER_MS: String(handlerMs) },
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const child = spawnTracked(
+    process.execPath,
+    [CLI, 'work', 'g', '--handler', HANDLER, '--db', db, '--concurrency', '3', '--quiet', ...extra],
+    {
+      env: { ...process.env, EFFECT_LOG: effects, HANDLER_MS: String(handlerMs) },
+    },
+  );
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, exited };
 }
 
@@ -26,7 +32,10 @@ describe('graceful shutdown of `holdfast work`', () => {
     try {
       await queue.enqueueMany(Array.from({ length: 6 }, (_, i) => ({ queue: 'g', payload: i })));
       const worker = startWorker(db, effects, 400);
-      await waitFor(() => readEffects(effects).filter((e) => e.kind === 'start').length === 3, 'three running jobs');
+      await waitFor(
+        () => readEffects(effects).filter((e) => e.kind === 'start').length === 3,
+        'three running jobs',
+      );
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
       const log = readEffects(effects);
@@ -50,13 +59,18 @@ describe('graceful shutdown of `holdfast work`', () => {
       await waitFor(() => readEffects(effects).some((e) => e.kind === 'start'), 'the job to start');
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
-      expect(readEffects(effects).find((e) => e.kind === 'abort')).toMatchObject({ reason: 'ShutdownError' });
+      expect(readEffects(effects).find((e) => e.kind === 'abort')).toMatchObject({
+        reason: 'ShutdownError',
+      });
       expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'pending', attempts: 0 });
 
       const restarted = startWorker(db, effects, 1, ['--exit-when-empty']);
       expect(await restarted.exited).toBe(0);
       expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'completed', attempts: 1 });
-      expect((await queue.attempts(job.id)).map((a) => a.outcome)).toEqual(['interrupted', 'completed']);
+      expect((await queue.attempts(job.id)).map((a) => a.outcome)).toEqual([
+        'interrupted',
+        'completed',
+      ]);
     } finally {
       await queue.close();
     }

@@ -19,14 +19,33 @@ describe('several worker processes on one SQLite file', () => {
     const effects = join(dir, 'effects.log');
     const queue = await JobQueue.open({ db });
     try {
-      await queue.enqueueMany(Array.from({ length: 5_000 }, (_, i) => ({ queue: 'mp', payload: { i } })));
+      await queue.enqueueMany(
+        Array.from({ length: 5_000 }, (_, i) => ({ queue: 'mp', payload: { i } })),
+      );
       const workers = Array.from({ length: 4 }, () =>
-        spawnTracked(process.execPath, [CLI, 'work', 'mp', '--handler', HANDLER, '--db', db, '--concurrency', '10', '--exit-when-empty', '--quiet'], {
-          env: { ...process.env, EFFECT_LOG: effects },
-        }),
+        spawnTracked(
+          process.execPath,
+          [
+            CLI,
+            'work',
+            'mp',
+            '--handler',
+            HANDLER,
+            '--db',
+            db,
+            '--concurrency',
+            '10',
+            '--exit-when-empty',
+            '--quiet',
+          ],
+          {
+            env: { ...process.env, EFFECT_LOG: effects },
+          },
+        ),
       );
       const stderr: string[] = [];
-      for (const worker of workers) worker.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+      for (const worker of workers)
+        worker.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
       const codes = await Promise.all(workers.map(exitOf));
       expect(codes, stderr.join('')).toEqual([0, 0, 0, 0]);
 
@@ -36,7 +55,14 @@ describe('several worker processes on one SQLite file', () => {
       const pids = new Set(readEffects(effects).map((effect) => effect.pid));
       expect(pids.size).toBeGreaterThan(1);
       const stats = await queue.stats();
-      expect(stats.queues.mp!.counts).toEqual({ pending: 0, running: 0, retrying: 0, completed: 5_000, failed: 0, cancelled: 0 });
+      expect(stats.queues.mp!.counts).toEqual({
+        pending: 0,
+        running: 0,
+        retrying: 0,
+        completed: 5_000,
+        failed: 0,
+        cancelled: 0,
+      });
     } finally {
       await queue.close();
     }

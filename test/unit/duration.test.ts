@@ -17,10 +17,13 @@ describe('parseDuration', () => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  it.each(['', 'abc', '5 minutes', '-1s', '1y', '1e3s', 'NaN'])('refuses %j, naming the input', (input) => {
-    expect(() => parseDuration(input, '--lease')).toThrow(ValidationError);
-    expect(() => parseDuration(input, '--lease')).toThrow(/--lease.*like 500ms, 30s/);
-  });
+  it.each(['', 'abc', '5 minutes', '-1s', '1y', '1e3s', 'NaN'])(
+    'refuses %j, naming the input',
+    (input) => {
+      expect(() => parseDuration(input, '--lease')).toThrow(ValidationError);
+      expect(() => parseDuration(input, '--lease')).toThrow(/--lease.*like 500ms, 30s/);
+    },
+  );
 
   it('refuses negative and non-finite numbers', () => {
     expect(() => parseDuration(-1)).toThrow(ValidationError);
@@ -35,7 +38,12 @@ describe('parseDuration', () => {
 describe('formatDuration', () => {
   it('prints short human forms', () => {
     expect([12, 1_500, 42_000, 125_000, 7_380_000, 90_000_000].map(formatDuration)).toEqual([
-      '12ms', '1.5s', '42s', '2m5s', '2h3m', '1d1h',
+      '12ms',
+      '1.5s',
+      '42s',
+      '2m5s',
+      '2h3m',
+      '1d1h',
     ]);
   });
 });

@@ -32,7 +32,9 @@ describe('toJsonText: payloads must round-trip through JSON', () => {
   it('refuses cycles', () => {
     const a: Record<string, unknown> = {};
     a.self = { back: a };
-    expect(() => toJsonText(a, 'payload', 1024)).toThrow(/payload\.self\.back refers back to itself/);
+    expect(() => toJsonText(a, 'payload', 1024)).toThrow(
+      /payload\.self\.back refers back to itself/,
+    );
   });
 
   it('allows the same object twice when it is not a cycle', () => {
@@ -41,7 +43,9 @@ describe('toJsonText: payloads must round-trip through JSON', () => {
   });
 
   it('refuses payloads over the size cap, counting UTF-8 bytes', () => {
-    expect(() => toJsonText('é'.repeat(60), 'payload', 100)).toThrow(/payload is 122 bytes of JSON, over the limit of 100/);
+    expect(() => toJsonText('é'.repeat(60), 'payload', 100)).toThrow(
+      /payload is 122 bytes of JSON, over the limit of 100/,
+    );
     expect(toJsonText('é'.repeat(40), 'payload', 100)).toHaveLength(42);
   });
 });

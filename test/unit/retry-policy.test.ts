@@ -1,25 +1,56 @@
 import { describe, expect, it } from 'vitest';
-import { JobCancelledError, JobTimeoutError, PermanentError, RetryAfter } from '../../src/errors.js';
+import {
+  JobCancelledError,
+  JobTimeoutError,
+  PermanentError,
+  RetryAfter,
+} from '../../src/errors.js';
 import { resolveBackoff } from '../../src/options.js';
 import type { ClaimedJob, ExpiredLease } from '../../src/store/store.js';
-import { backoffDelay, endForError, endForExpiredLease, isExhausted } from '../../src/worker/retry-policy.js';
+import {
+  backoffDelay,
+  endForError,
+  endForExpiredLease,
+  isExhausted,
+} from '../../src/worker/retry-policy.js';
 
 const backoff = resolveBackoff({ min: 1_000, max: 60_000, jitter: 0.5 });
 
 function claimed(attempts: number, maxAttempts = 3, roundStart = 0): ClaimedJob {
   const now = new Date();
   return {
-    id: '1', queue: 'q', key: null, payload: {}, status: 'running', priority: 0, attempts, maxAttempts,
-    timeoutMs: null, runAt: now, batchId: null, progress: null, result: null, lastError: null,
-    cancelRequested: false, workerId: 'w', leaseExpiresAt: now, createdAt: now, updatedAt: now,
-    startedAt: now, finishedAt: null, leaseToken: 't', roundStart,
+    id: '1',
+    queue: 'q',
+    key: null,
+    payload: {},
+    status: 'running',
+    priority: 0,
+    attempts,
+    maxAttempts,
+    timeoutMs: null,
+    runAt: now,
+    batchId: null,
+    progress: null,
+    result: null,
+    lastError: null,
+    cancelRequested: false,
+    workerId: 'w',
+    leaseExpiresAt: now,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: now,
+    finishedAt: null,
+    leaseToken: 't',
+    roundStart,
   };
 }
 
 describe('backoffDelay', () => {
   it('doubles from min and caps at max, before jitter', () => {
     const none = () => 0;
-    expect([0, 1, 2, 3, 10].map((retry) => backoffDelay(retry, backoff, none))).toEqual([1_000, 2_000, 4_000, 8_000, 60_000]);
+    expect([0, 1, 2, 3, 10].map((retry) => backoffDelay(retry, backoff, none))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 60_000,
+    ]);
   });
 
   it('adds jitter of at most `jitter` times the delay', () => {
@@ -72,11 +103,22 @@ describe('endForError: the state transitions of a failed attempt', () => {
 });
 
 describe('endForExpiredLease', () => {
-  const lease = (attempts: number): ExpiredLease => ({ jobId: '1', token: 't', queue: 'q', attempts, maxAttempts: 2, roundStart: 0 });
+  const lease = (attempts: number): ExpiredLease => ({
+    jobId: '1',
+    token: 't',
+    queue: 'q',
+    attempts,
+    maxAttempts: 2,
+    roundStart: 0,
+  });
 
   it('records the attempt as lost, fenced on the lease still being expired', () => {
     const end = endForExpiredLease(lease(1), backoff);
-    expect(end).toMatchObject({ status: 'retrying', attemptOutcome: 'lost', onlyIfLeaseExpired: true });
+    expect(end).toMatchObject({
+      status: 'retrying',
+      attemptOutcome: 'lost',
+      onlyIfLeaseExpired: true,
+    });
     expect(end.error?.message).toMatch(/lease expired/);
   });
 

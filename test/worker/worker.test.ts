@@ -7,23 +7,47 @@ const fast = { backoff: { min: 10, max: 50, jitter: 0 }, pollInterval: 50 };
 describe('worker', () => {
   it('runs a job and stores its result, with the handler seeing the documented job fields', async () => {
     const { queue } = await openTestQueue();
-    const { job } = await queue.enqueue('email', { to: 'a@example.com' }, { key: 'a', batch: 'b1' });
+    const { job } = await queue.enqueue(
+      'email',
+      { to: 'a@example.com' },
+      { key: 'a', batch: 'b1' },
+    );
     const seen: unknown[] = [];
     const completed = nextEvent(queue, 'completed');
     const worker = queue.work('email', async (info, ctx) => {
-      seen.push({ id: info.id, queue: info.queue, key: info.key, payload: info.payload, attempt: info.attempt, batch: info.batchId, aborted: ctx.signal.aborted });
+      seen.push({
+        id: info.id,
+        queue: info.queue,
+        key: info.key,
+        payload: info.payload,
+        attempt: info.attempt,
+        batch: info.batchId,
+        aborted: ctx.signal.aborted,
+      });
       return { sent: true };
     });
     const [done, result] = await completed;
     await worker.stop();
     expect(done.id).toBe(job.id);
     expect(result).toEqual({ sent: true });
-    expect(seen).toEqual([{ id: job.id, queue: 'email', key: 'a', payload: { to: 'a@example.com' }, attempt: 1, batch: job.batchId, aborted: false }]);
+    expect(seen).toEqual([
+      {
+        id: job.id,
+        queue: 'email',
+        key: 'a',
+        payload: { to: 'a@example.com' },
+        attempt: 1,
+        batch: job.batchId,
+        aborted: false,
+      },
+    ]);
     const stored = await queue.getOrThrow(job.id);
     expect(stored).toMatchObject({ status: 'completed', result: { sent: true }, attempts: 1 });
     expect(stored.finishedAt).toBeInstanceOf(Date);
     const attempts = await queue.attempts(job.id);
-    expect(attempts).toMatchObject([{ attempt: 1, outcome: 'completed', workerId: worker.workerId, error: null }]);
+    expect(attempts).toMatchObject([
+      { attempt: 1, outcome: 'completed', workerId: worker.workerId, error: null },
+    ]);
   });
 
   it('runs ready jobs retrying first, then by priority, then FIFO', async () => {
@@ -33,7 +57,10 @@ describe('worker', () => {
     await queue.enqueue('q', 'high', { priority: 5 });
     await queue.enqueue('q', 'low-2', { priority: 0 });
     await queue.enqueue('q', 'later', { delay: '1h', priority: 99 });
-    const worker = queue.work('q', async (job) => void order.push(job.payload as string), { concurrency: 1, ...fast });
+    const worker = queue.work('q', async (job) => void order.push(job.payload as string), {
+      concurrency: 1,
+      ...fast,
+    });
     await waitFor(() => order.length === 3, 'three jobs');
     await worker.stop();
     expect(order).toEqual(['high', 'low-1', 'low-2']);
@@ -45,18 +72,30 @@ describe('worker', () => {
     const retries: Date[] = [];
     queue.on('retrying', (_job, _error, runAt) => retries.push(runAt));
     const failed = nextEvent(queue, 'failed');
-    const worker = queue.work('q', async (info) => {
-      throw new Error(`attempt ${info.attempt} broke`);
-    }, fast);
+    const worker = queue.work(
+      'q',
+      async (info) => {
+        throw new Error(`attempt ${info.attempt} broke`);
+      },
+      fast,
+    );
     const [failedJob, error] = await failed;
     await worker.stop();
     expect(failedJob.id).toBe(job.id);
     expect(error.message).toBe('attempt 3 broke');
     expect(retries).toHaveLength(2);
     const stored = await queue.getOrThrow(job.id);
-    expect(stored).toMatchObject({ status: 'failed', attempts: 3, lastError: 'Error: attempt 3 broke' });
+    expect(stored).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      lastError: 'Error: attempt 3 broke',
+    });
     const attempts = await queue.attempts(job.id);
-    expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'retrying'], [2, 'retrying'], [3, 'failed']]);
+    expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'retrying'],
+      [2, 'retrying'],
+      [3, 'failed'],
+    ]);
     expect(attempts[0]!.stack).toMatch(/attempt 1 broke\n\s+at /);
   });
 
@@ -65,16 +104,26 @@ describe('worker', () => {
     const { job: permanent } = await queue.enqueue('q', 'permanent');
     const { job: later } = await queue.enqueue('q', 'later');
     const retrying = nextEvent(queue, 'retrying');
-    const worker = queue.work('q', async (info) => {
-      if (info.payload === 'permanent') throw new PermanentError('404 Not Found');
-      throw new RetryAfter(3_600_000, 'rate limited');
-    }, fast);
+    const worker = queue.work(
+      'q',
+      async (info) => {
+        if (info.payload === 'permanent') throw new PermanentError('404 Not Found');
+        throw new RetryAfter(3_600_000, 'rate limited');
+      },
+      fast,
+    );
     const [retried, , runAt] = await retrying;
-    await waitFor(async () => (await queue.get(permanent.id))?.status === 'failed', 'permanent failure');
+    await waitFor(
+      async () => (await queue.get(permanent.id))?.status === 'failed',
+      'permanent failure',
+    );
     await worker.stop();
     expect(retried.id).toBe(later.id);
     expect(runAt.getTime() - Date.now()).toBeGreaterThan(3_500_000);
-    expect(await queue.getOrThrow(permanent.id)).toMatchObject({ attempts: 1, lastError: 'PermanentError: 404 Not Found' });
+    expect(await queue.getOrThrow(permanent.id)).toMatchObject({
+      attempts: 1,
+      lastError: 'PermanentError: 404 Not Found',
+    });
     expect((await queue.getOrThrow(later.id)).status).toBe('retrying');
   });
 
@@ -83,10 +132,14 @@ describe('worker', () => {
     const { job } = await queue.enqueue('q', {}, { timeout: 50, maxAttempts: 1 });
     let sawAbort: unknown = null;
     const failed = nextEvent(queue, 'failed');
-    const worker = queue.work('q', (_info, ctx) => {
-      ctx.signal.addEventListener('abort', () => (sawAbort = ctx.signal.reason));
-      return new Promise(() => undefined); // never settles
-    }, fast);
+    const worker = queue.work(
+      'q',
+      (_info, ctx) => {
+        ctx.signal.addEventListener('abort', () => (sawAbort = ctx.signal.reason));
+        return new Promise(() => undefined); // never settles
+      },
+      fast,
+    );
     const [, error] = await failed;
     await worker.stop({ graceMs: 0 });
     expect(error).toBeInstanceOf(JobTimeoutError);
@@ -102,9 +155,14 @@ describe('worker', () => {
 
     const { job } = await queue.enqueue('q', {});
     const started = nextEvent(queue, 'started');
-    const worker = queue.work('q', (_info, ctx) => new Promise((_resolve, reject) => {
-      ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
-    }), fast);
+    const worker = queue.work(
+      'q',
+      (_info, ctx) =>
+        new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+        }),
+      fast,
+    );
     await started;
     const cancelled = nextEvent(queue, 'cancelled');
     const outcome = await queue.cancel(job.id);
@@ -123,9 +181,14 @@ describe('worker', () => {
     try {
       const { job } = await queue.enqueue('q', {});
       const started = nextEvent(queue, 'started');
-      const worker = queue.work('q', (_info, ctx) => new Promise((_resolve, reject) => {
-        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
-      }), { ...fast, lease: 300 });
+      const worker = queue.work(
+        'q',
+        (_info, ctx) =>
+          new Promise((_resolve, reject) => {
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+          }),
+        { ...fast, lease: 300 },
+      );
       await started;
       const cancelled = nextEvent(queue, 'cancelled');
       await other.cancel(job.id);
@@ -142,14 +205,22 @@ describe('worker', () => {
     const { job } = await queue.enqueue('q', {});
     const events: number[] = [];
     queue.on('progress', (_job, progress) => events.push(progress.current));
-    const worker = queue.work('q', async (_info, ctx) => {
-      for (let i = 1; i <= 100; i++) ctx.progress(i, 100, `step ${i}`);
-      return 'ok';
-    }, { ...fast, progressThrottle: 60_000 });
+    const worker = queue.work(
+      'q',
+      async (_info, ctx) => {
+        for (let i = 1; i <= 100; i++) ctx.progress(i, 100, `step ${i}`);
+        return 'ok';
+      },
+      { ...fast, progressThrottle: 60_000 },
+    );
     await waitFor(async () => (await queue.get(job.id))?.status === 'completed', 'completion');
     await worker.stop();
     expect(events).toHaveLength(100);
-    expect((await queue.getOrThrow(job.id)).progress).toEqual({ current: 100, total: 100, message: 'step 100' });
+    expect((await queue.getOrThrow(job.id)).progress).toEqual({
+      current: 100,
+      total: 100,
+      message: 'step 100',
+    });
   });
 
   it('refuses bad progress values with a clear error to the handler', async () => {
@@ -158,7 +229,9 @@ describe('worker', () => {
     const worker = queue.work('q', async (_info, ctx) => ctx.progress(Number.NaN, 10), fast);
     await waitFor(async () => (await queue.get(job.id))?.status === 'failed', 'failure');
     await worker.stop();
-    expect((await queue.getOrThrow(job.id)).lastError).toMatch(/progress\(current, total\) to be finite/);
+    expect((await queue.getOrThrow(job.id)).lastError).toMatch(
+      /progress\(current, total\) to be finite/,
+    );
   });
 
   it('fails a job whose result cannot be stored as JSON, without retrying', async () => {
@@ -167,7 +240,10 @@ describe('worker', () => {
     const worker = queue.work('q', async () => ({ when: new Date() }), fast);
     await waitFor(async () => (await queue.get(job.id))?.status === 'failed', 'failure');
     await worker.stop();
-    expect(await queue.getOrThrow(job.id)).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/result\.when is a Date/) });
+    expect(await queue.getOrThrow(job.id)).toMatchObject({
+      attempts: 1,
+      lastError: expect.stringMatching(/result\.when is a Date/),
+    });
   });
 
   it('on stop, lets running jobs finish within the grace period', async () => {
@@ -175,12 +251,19 @@ describe('worker', () => {
     const { job } = await queue.enqueue('q', {});
     const started = nextEvent(queue, 'started');
     let release!: () => void;
-    const worker = queue.work('q', () => new Promise<string>((resolve) => (release = () => resolve('finished'))), fast);
+    const worker = queue.work(
+      'q',
+      () => new Promise<string>((resolve) => (release = () => resolve('finished'))),
+      fast,
+    );
     await started;
     const stopping = worker.stop({ graceMs: 10_000 });
     setTimeout(() => release(), 30);
     await stopping;
-    expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'completed', result: 'finished' });
+    expect(await queue.getOrThrow(job.id)).toMatchObject({
+      status: 'completed',
+      result: 'finished',
+    });
   });
 
   it('after the grace period, aborts and hands jobs back without counting the attempt', async () => {
@@ -188,9 +271,14 @@ describe('worker', () => {
     const { job } = await queue.enqueue('q', {}, { maxAttempts: 1 });
     const started = nextEvent(queue, 'started');
     let reason: unknown;
-    const worker = queue.work('q', (_info, ctx) => new Promise(() => {
-      ctx.signal.addEventListener('abort', () => (reason = ctx.signal.reason));
-    }), fast);
+    const worker = queue.work(
+      'q',
+      (_info, ctx) =>
+        new Promise(() => {
+          ctx.signal.addEventListener('abort', () => (reason = ctx.signal.reason));
+        }),
+      fast,
+    );
     await started;
     await worker.stop({ graceMs: 20 });
     expect((reason as Error).name).toBe('ShutdownError');
@@ -199,21 +287,35 @@ describe('worker', () => {
     expect((await queue.attempts(job.id)).map((a) => a.outcome)).toEqual(['interrupted']);
     // A restarted worker picks it up at once, and its single allowed attempt is still there.
     const again = queue.work('q', async () => 'done', fast);
-    await waitFor(async () => (await queue.get(job.id))?.status === 'completed', 'completion after hand-back');
+    await waitFor(
+      async () => (await queue.get(job.id))?.status === 'completed',
+      'completion after hand-back',
+    );
     await again.stop();
-    expect((await queue.attempts(job.id)).map((a) => [a.attempt, a.outcome])).toEqual([[1, 'interrupted'], [1, 'completed']]);
+    expect((await queue.attempts(job.id)).map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'interrupted'],
+      [1, 'completed'],
+    ]);
   });
 
   it('rescues a job whose lease expired and records the lost attempt', async () => {
     const { queue } = await openTestQueue();
     const { job } = await queue.enqueue('q', {});
     // A claim by a worker that then "dies": nothing renews its 100 ms lease.
-    const [claimed] = await queue.store.claim({ queues: ['q'], limit: 1, workerId: 'dead-worker', leaseMs: 100 });
+    const [claimed] = await queue.store.claim({
+      queues: ['q'],
+      limit: 1,
+      workerId: 'dead-worker',
+      leaseMs: 100,
+    });
     expect(claimed!.id).toBe(job.id);
     const rescued = nextEvent(queue, 'rescued');
     const worker = queue.work('q', async () => 'second try', { ...fast, lease: 200 });
     const [rescuedId, , status] = await rescued;
-    await waitFor(async () => (await queue.get(job.id))?.status === 'completed', 'completion after rescue');
+    await waitFor(
+      async () => (await queue.get(job.id))?.status === 'completed',
+      'completion after rescue',
+    );
     await worker.stop();
     expect([rescuedId, status]).toEqual([job.id, 'retrying']);
     const attempts = await queue.attempts(job.id);
@@ -228,13 +330,22 @@ describe('worker', () => {
     const { queue } = await openTestQueue();
     let calls = 0;
     await queue.enqueue('q', {}, { maxAttempts: 2 });
-    const worker = queue.work('q', async () => {
-      if (++calls === 1) throw new Error('first fails');
-    }, { ...fast, backoff: { min: 200, max: 200, jitter: 0 }, exitWhenEmpty: true });
+    const worker = queue.work(
+      'q',
+      async () => {
+        if (++calls === 1) throw new Error('first fails');
+      },
+      { ...fast, backoff: { min: 200, max: 200, jitter: 0 }, exitWhenEmpty: true },
+    );
     await worker.done;
     expect(calls).toBe(2);
     const stats = await queue.stats();
-    expect(stats.queues.q!.counts).toMatchObject({ completed: 1, pending: 0, retrying: 0, running: 0 });
+    expect(stats.queues.q!.counts).toMatchObject({
+      completed: 1,
+      pending: 0,
+      retrying: 0,
+      running: 0,
+    });
   });
 
   it('picks up a job enqueued in the same process without waiting for the poll', async () => {
@@ -266,9 +377,13 @@ describe('worker', () => {
   it('refuses bad worker options with the option named', async () => {
     const { queue } = await openTestQueue();
     expect(() => queue.work('q', async () => 1, { concurrency: 0 })).toThrow(ValidationError);
-    expect(() => queue.work('q', async () => 1, { concurrency: 0 })).toThrow(/`concurrency` to be a whole number from 1/);
+    expect(() => queue.work('q', async () => 1, { concurrency: 0 })).toThrow(
+      /`concurrency` to be a whole number from 1/,
+    );
     expect(() => queue.work('q', async () => 1, { lease: 'forever' })).toThrow(/`lease`/);
-    expect(() => queue.work('q', async () => 1, { backoff: { min: '1m', max: '1s' } })).toThrow(/backoff.max/);
+    expect(() => queue.work('q', async () => 1, { backoff: { min: '1m', max: '1s' } })).toThrow(
+      /backoff.max/,
+    );
     expect(() => queue.work([], async () => 1)).toThrow(/at least one queue/);
   });
 
@@ -278,13 +393,17 @@ describe('worker', () => {
     const seen = new Map<number, number>();
     let active = 0;
     let maxActive = 0;
-    const worker = queue.work('q', async (job) => {
-      active++;
-      maxActive = Math.max(maxActive, active);
-      seen.set(job.payload as number, (seen.get(job.payload as number) ?? 0) + 1);
-      await new Promise((resolve) => setImmediate(resolve));
-      active--;
-    }, { concurrency: 8, exitWhenEmpty: true, pollInterval: 20 });
+    const worker = queue.work(
+      'q',
+      async (job) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        seen.set(job.payload as number, (seen.get(job.payload as number) ?? 0) + 1);
+        await new Promise((resolve) => setImmediate(resolve));
+        active--;
+      },
+      { concurrency: 8, exitWhenEmpty: true, pollInterval: 20 },
+    );
     await worker.done;
     expect(seen.size).toBe(500);
     expect([...seen.values()].every((count) => count === 1)).toBe(true);

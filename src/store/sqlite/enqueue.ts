@@ -44,12 +44,30 @@ export function insertJob(
   const id = conn
     .prepare(INSERT_JOB)
     .pluck()
-    .get(job.queue, job.key, job.payload, job.priority, job.maxAttempts, job.timeoutMs, runAt, batchId, now, now, job.concurrencyKey ?? null) as number;
+    .get(
+      job.queue,
+      job.key,
+      job.payload,
+      job.priority,
+      job.maxAttempts,
+      job.timeoutMs,
+      runAt,
+      batchId,
+      now,
+      now,
+      job.concurrencyKey ?? null,
+    ) as number;
   return { row: newJobRow(id, job, runAt, batchId, now), existing: false };
 }
 
 /** The row INSERT_JOB just wrote, with the schema's defaults for the columns it leaves out. */
-function newJobRow(id: number, job: NewJob, runAt: number, batchId: string | null, now: number): JobRow {
+function newJobRow(
+  id: number,
+  job: NewJob,
+  runAt: number,
+  batchId: string | null,
+  now: number,
+): JobRow {
   return {
     id,
     queue: job.queue,
