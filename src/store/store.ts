@@ -145,6 +145,7 @@ export interface JobRecord {
   timeoutMs: number | null;
   runAt: Date;
   batchId: string | null;
+  concurrencyKey: string | null;
   progress: string | null;
   result: string | null;
   lastError: string | null;

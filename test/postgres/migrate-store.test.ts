@@ -41,7 +41,12 @@ async function seedSqlite(db: string): Promise<void> {
       {
         queue: 'wait',
         payload: { n: 7, text: 'ünïcode ✓' },
-        options: { key: 'k7', batch: 'import-2', timeout: '5s' },
+        options: {
+          key: 'k7',
+          batch: 'import-2',
+          timeout: '5s',
+          concurrencyKey: 'photos.example.com',
+        },
       },
     ]);
     const done = await claim(store, 'done');

@@ -24,6 +24,7 @@ function toRecord(row: JobRow): JobRecord {
     timeoutMs: row.timeout_ms,
     runAt: new Date(row.run_at),
     batchId: row.batch_id,
+    concurrencyKey: row.concurrency_key ?? null,
     progress: row.progress,
     result: row.result,
     lastError: row.last_error,
@@ -93,9 +94,9 @@ export function importRows(
       const changes = conn
         .prepare(
           `INSERT INTO jobs (id, queue, key, payload, status, priority, attempts, max_attempts, round_start, timeout_ms,
-             run_at, batch_id, progress, result, last_error, cancel_requested, worker_id, lease_token, lease_expires_at,
-             created_at, updated_at, started_at, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             run_at, batch_id, concurrency_key, progress, result, last_error, cancel_requested, worker_id, lease_token,
+             lease_expires_at, created_at, updated_at, started_at, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO NOTHING`,
         )
         .run(
@@ -111,6 +112,7 @@ export function importRows(
           job.timeoutMs,
           job.runAt.getTime(),
           job.batchId,
+          job.concurrencyKey,
           job.progress,
           job.result,
           job.lastError,
