@@ -140,18 +140,16 @@ describe('CSV import (src/csv, src/cli/csv-import.ts)', () => {
     let round = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc
-          .integer({ min: 1, max: 4 })
-          .chain((width) =>
-            fc.tuple(
-              fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/), {
-                minLength: width,
-                maxLength: width,
-              }),
-              fc.array(fc.array(cell, { minLength: width, maxLength: width }), { maxLength: 12 }),
-              fc.integer({ min: 1, max: 50 }),
-            ),
+        fc.integer({ min: 1, max: 4 }).chain((width) =>
+          fc.tuple(
+            fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/), {
+              minLength: width,
+              maxLength: width,
+            }),
+            fc.array(fc.array(cell, { minLength: width, maxLength: width }), { maxLength: 12 }),
+            fc.integer({ min: 1, max: 50 }),
           ),
+        ),
         async ([header, rows, chunkSize]) => {
           // A row of only empty cells in a one-column table is a blank line, which CSV skips.
           const kept = rows.filter((row) => header.length > 1 || row[0] !== '');
