@@ -2,13 +2,11 @@
  * JobQueue: the client. Enqueue, inspect and steer jobs; start workers with `work`.
  * The CLI and the dashboard use only this API.
  */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { JobNotFoundError, ValidationError } from './errors.js';
 import { TypedEmitter, type QueueEvents } from './events.js';
-import { DEFAULTS, assertInteger, assertName, describe, resolveDuration } from './options.js';
+import { DEFAULTS, assertDate, assertInteger, assertName, describe } from './options.js';
 import { openStore } from './store/open.js';
-import type { JobFilter, NewJob, Store, ThroughputBucket } from './store/store.js';
+import type { NewJob, Store, ThroughputBucket } from './store/store.js';
 import type {
   Attempt,
   BatchStats,
@@ -19,9 +17,10 @@ import type {
   Page,
   Stats,
 } from './types.js';
-import { JOB_STATUSES, TERMINAL_STATUSES, emptyCounts, isJobStatus } from './states.js';
-import { withRateAndEta } from './client/batch-stats.js';
-import { toNewJob } from './client/new-job.js';
+import { queueStatsFrom, withRateAndEta } from './client/stats.js';
+import { assertId } from './client/ids.js';
+import { listParams, purgeParams, retryOutcome } from './client/params.js';
+import { newJobChunks, toNewJob } from './client/new-job.js';
 import type {
   EnqueueItem,
   EnqueueManyOptions,
@@ -42,6 +41,8 @@ import {
 } from './flow/limits.js';
 import { Schedules } from './flow/schedules.js';
 import type { QueueConfig } from './store/store.js';
+
+export { assertId, newWorkerId } from './client/ids.js';
 
 export type {
   EnqueueItem,
@@ -125,19 +126,10 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
   async enqueueStream(
     items: AsyncIterable<EnqueueItem>,
   ): Promise<{ inserted: number; existing: number }> {
-    const toNewJob = this.toNewJob.bind(this);
-    async function* chunks(): AsyncGenerator<NewJob[]> {
-      let chunk: NewJob[] = [];
-      for await (const item of items) {
-        chunk.push(toNewJob(item.queue, item.payload, item.options ?? {}));
-        if (chunk.length >= DEFAULTS.streamChunkSize) {
-          yield chunk;
-          chunk = [];
-        }
-      }
-      if (chunk.length > 0) yield chunk;
-    }
-    const counts = await this.store.enqueueStream({ chunks: chunks() });
+    const chunks = newJobChunks(items, DEFAULTS.streamChunkSize, (item) =>
+      this.toNewJob(item.queue, item.payload, item.options ?? {}),
+    );
+    const counts = await this.store.enqueueStream({ chunks });
     if (counts.inserted > 0) this.#wakeExecutors();
     return counts;
   }
@@ -178,29 +170,9 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
   }
 
   async list(options: ListOptions = {}): Promise<Page<Job>> {
-    const limit =
-      options.limit === undefined ? 50 : assertInteger(options.limit, 'limit', 1, 1_000);
-    if (options.status !== undefined && !isJobStatus(options.status)) {
-      throw new ValidationError(
-        `Expected \`status\` to be one of ${JOB_STATUSES.join(', ')}, got ${describe(options.status)}`,
-      );
-    }
-    if (options.order !== undefined && options.order !== 'asc' && options.order !== 'desc') {
-      throw new ValidationError(
-        `Expected \`order\` to be asc or desc, got ${describe(options.order)}`,
-      );
-    }
-    const filter: JobFilter = {};
-    if (options.queue !== undefined) filter.queue = assertName(options.queue, 'queue');
-    if (options.status !== undefined) filter.status = options.status;
-    if (options.key !== undefined) filter.key = assertName(options.key, 'key');
-    if (options.batch !== undefined) filter.batchId = await this.#batchId(options.batch);
-    const items = await this.store.listJobs({
-      ...filter,
-      ...(options.after !== undefined ? { after: assertId(options.after, 'after') } : {}),
-      limit: limit + 1,
-      order: options.order ?? 'asc',
-    });
+    const { limit, params } = listParams(options);
+    if (options.batch !== undefined) params.batchId = await this.#batchId(options.batch);
+    const items = await this.store.listJobs({ ...params, limit: limit + 1 });
     const more = items.length > limit;
     if (more) items.pop();
     return { items, nextCursor: more ? items[items.length - 1]!.id : null };
@@ -260,13 +232,7 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     const outcome = await this.store.retry({ jobId });
     const job = await this.getOrThrow(jobId);
     if (outcome.retried.length > 0) this.#wakeExecutors();
-    const reason =
-      outcome.skipped.length > 0
-        ? `another active job has key ${JSON.stringify(job.key)}`
-        : outcome.retried.length === 0
-          ? `job is ${job.status}; only failed or cancelled jobs can be retried`
-          : undefined;
-    return { job, retried: outcome.retried.length > 0, ...(reason ? { reason } : {}) };
+    return retryOutcome(job, outcome);
   }
 
   /** Retries every failed job of a queue and/or batch. */
@@ -287,16 +253,11 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
 
   /** Deletes terminal jobs that finished longer ago than `olderThan`. */
   async purge(options: { olderThan: number | string; status?: JobStatus }): Promise<number> {
-    const ageMs = resolveDuration(options.olderThan, 'olderThan', 0);
-    if (options.status !== undefined && !TERMINAL_STATUSES.includes(options.status)) {
-      throw new ValidationError(
-        `Expected \`status\` to be a finished status (${TERMINAL_STATUSES.join(', ')}), got ${describe(options.status)}`,
-      );
-    }
+    const { ageMs, statuses } = purgeParams(options);
     const now = await this.store.now();
     return this.store.purge({
       finishedBefore: new Date(now.getTime() - ageMs),
-      statuses: options.status ? [options.status] : [...TERMINAL_STATUSES],
+      statuses,
     });
   }
 
@@ -313,16 +274,7 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
       this.store.oldestWaiting(),
       this.store.now(),
     ]);
-    const queues: Stats['queues'] = {};
-    for (const row of rows) {
-      queues[row.queue] ??= { counts: emptyCounts(), oldestWaitingMs: null };
-      queues[row.queue]!.counts[row.status] += row.count;
-    }
-    for (const { queue, since } of oldest) {
-      queues[queue] ??= { counts: emptyCounts(), oldestWaitingMs: null };
-      queues[queue]!.oldestWaitingMs = Math.max(0, now.getTime() - since.getTime());
-    }
-    return queues;
+    return queueStatsFrom(rows, oldest, now);
   }
 
   /** Jobs completed and failed per time bucket since `since` (the dashboard's chart). */
@@ -331,11 +283,7 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     bucketMs: number;
     queue?: string;
   }): Promise<ThroughputBucket[]> {
-    if (!(options.since instanceof Date) || Number.isNaN(options.since.getTime())) {
-      throw new ValidationError(
-        `Expected \`since\` to be a valid Date, got ${describe(options.since)}`,
-      );
-    }
+    assertDate(options.since, 'since');
     const bucketMs = assertInteger(options.bucketMs, 'bucketMs', 1_000);
     return this.store.throughput({
       since: options.since,
@@ -346,9 +294,7 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
 
   /** Workers that started an attempt since `since`, with when each was last seen. */
   async workersSeen(since: Date): Promise<Array<{ workerId: string; lastSeen: Date }>> {
-    if (!(since instanceof Date) || Number.isNaN(since.getTime())) {
-      throw new ValidationError(`Expected \`since\` to be a valid Date, got ${describe(since)}`);
-    }
+    assertDate(since, 'since');
     return this.store.workersSeen({ since });
   }
 
@@ -449,19 +395,4 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     await Promise.all([...this.#executors].map((executor) => executor.stop()));
     await this.store.close();
   }
-}
-
-export function assertId(id: unknown, name = 'id'): string {
-  const text = typeof id === 'number' ? String(id) : id;
-  if (typeof text !== 'string' || !/^[1-9]\d{0,17}$/.test(text)) {
-    throw new ValidationError(
-      `Expected \`${name}\` to be a job id (a positive whole number), got ${describe(id)}`,
-    );
-  }
-  return text;
-}
-
-/** A worker id unique per process and executor: host, pid and a random tail. */
-export function newWorkerId(): string {
-  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }

@@ -83,6 +83,13 @@ export function assertName(value: unknown, name: string): string {
   return value;
 }
 
+export function assertDate(value: unknown, name: string): Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    throw new ValidationError(`Expected \`${name}\` to be a valid Date, got ${describe(value)}`);
+  }
+  return value;
+}
+
 export function resolveDuration(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' && typeof value !== 'string') {

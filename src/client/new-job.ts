@@ -2,7 +2,7 @@ import { ValidationError } from '../errors.js';
 import { DEFAULTS, assertInteger, assertName, describe, resolveDuration } from '../options.js';
 import type { NewJob } from '../store/store.js';
 import { toJsonText } from '../util/json.js';
-import type { EnqueueOptions } from './options.js';
+import type { EnqueueItem, EnqueueOptions } from './options.js';
 
 /** Validates and serialises one job; `prefix` locates it in a list for error messages. */
 export function toNewJob(
@@ -59,4 +59,21 @@ export function toNewJob(
         ? null
         : assertName(options.concurrencyKey, `${prefix}concurrencyKey`),
   };
+}
+
+/** Validates a stream of items into chunks of jobs, so an import of any size stays in bounded memory. */
+export async function* newJobChunks(
+  items: AsyncIterable<EnqueueItem>,
+  size: number,
+  toJob: (item: EnqueueItem) => NewJob,
+): AsyncGenerator<NewJob[]> {
+  let chunk: NewJob[] = [];
+  for await (const item of items) {
+    chunk.push(toJob(item));
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk;
 }
