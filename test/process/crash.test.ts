@@ -1,26 +1,18 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/index.js';
-import { countDone, readEffects } from '../helpers/effects.js';
-import { CLI, spawnTracked } from '../helpers/processes.js';
+import { countDone, readEffects, startEffectWorker } from '../helpers/effects.js';
 import { waitFor } from '../helpers/queue.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const HANDLER = fileURLToPath(new URL('../fixtures/handlers/effect-log.mjs', import.meta.url));
-
 function startWorker(db: string, effects: string, handlerMs: number, extra: string[] = []) {
-  const child = spawnTracked(
-    process.execPath,
-    [CLI, 'work', 'crash', '--handler', HANDLER, '--db', db, '--lease', '1s', '--quiet', ...extra],
-    {
-      env: { ...process.env, EFFECT_LOG: effects, HANDLER_MS: String(handlerMs) },
-    },
-  );
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  return { child, exited };
+  return startEffectWorker({
+    db,
+    queue: 'crash',
+    effects,
+    handlerMs,
+    args: ['--lease', '1s', ...extra],
+  });
 }
 
 describe('crashes', () => {

@@ -1,16 +1,8 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/index.js';
-import { countDone, readEffects } from '../helpers/effects.js';
-import { CLI, spawnTracked } from '../helpers/processes.js';
+import { countDone, readEffects, startEffectWorker } from '../helpers/effects.js';
 import { tempDir } from '../helpers/tmp.js';
-
-const HANDLER = fileURLToPath(new URL('../fixtures/handlers/effect-log.mjs', import.meta.url));
-
-function exitOf(child: ReturnType<typeof spawnTracked>): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 describe('several worker processes on one SQLite file', () => {
   it('4 `holdfast work` processes complete 5,000 jobs, each exactly once', async () => {
@@ -23,30 +15,17 @@ describe('several worker processes on one SQLite file', () => {
         Array.from({ length: 5_000 }, (_, i) => ({ queue: 'mp', payload: { i } })),
       );
       const workers = Array.from({ length: 4 }, () =>
-        spawnTracked(
-          process.execPath,
-          [
-            CLI,
-            'work',
-            'mp',
-            '--handler',
-            HANDLER,
-            '--db',
-            db,
-            '--concurrency',
-            '10',
-            '--exit-when-empty',
-            '--quiet',
-          ],
-          {
-            env: { ...process.env, EFFECT_LOG: effects },
-          },
-        ),
+        startEffectWorker({
+          db,
+          queue: 'mp',
+          effects,
+          args: ['--concurrency', '10', '--exit-when-empty'],
+        }),
       );
       const stderr: string[] = [];
       for (const worker of workers)
-        worker.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-      const codes = await Promise.all(workers.map(exitOf));
+        worker.child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+      const codes = await Promise.all(workers.map((worker) => worker.exited));
       expect(codes, stderr.join('')).toEqual([0, 0, 0, 0]);
 
       const done = countDone(readEffects(effects));
