@@ -240,6 +240,11 @@ export interface Store {
   purge(params: { finishedBefore: Date; statuses: JobStatus[] }): Promise<number>;
 
   countByQueueAndStatus(): Promise<QueueStatusCount[]>;
+  /**
+   * Whether any of these queues holds a pending, running or retrying job. An indexed existence
+   * check, so `exitWhenEmpty` stays cheap however many finished jobs the table keeps.
+   */
+  hasActiveJobs(params: { queues: string[] }): Promise<boolean>;
   /** Earliest due time (run_at) of the ready (due pending/retrying) jobs, per queue: how long the oldest has waited. */
   oldestWaiting(): Promise<Array<{ queue: string; since: Date }>>;
   listBatches(params: { batchId?: string }): Promise<BatchRow[]>;

@@ -291,13 +291,7 @@ export class JobExecutor extends TypedEmitter<ExecutorEvents> {
       return false;
     this.#lastEmptyCheck = Date.now();
     try {
-      const rows = await this.#queue.store.countByQueueAndStatus();
-      return !rows.some(
-        (row) =>
-          this.queues.includes(row.queue) &&
-          row.count > 0 &&
-          ['pending', 'running', 'retrying'].includes(row.status),
-      );
+      return !(await this.#queue.store.hasActiveJobs({ queues: [...this.queues] }));
     } catch (error) {
       this.#backgroundError(error as Error);
       return false;

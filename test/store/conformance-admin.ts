@@ -353,6 +353,30 @@ export function defineAdminConformance(ctx: SuiteContext): void {
       expect(oldest[0]!.since.getTime()).toBeLessThanOrEqual((await store.now()).getTime());
     });
 
+    it('says whether queues hold an active job: pending, running or retrying, not finished', async () => {
+      const store = ctx.store();
+      expect(await store.hasActiveJobs({ queues: ['idle'] })).toBe(false);
+      await enqueueOne(store, { queue: 'idle', runAt: new Date(Date.now() + 3_600_000) });
+      expect(await store.hasActiveJobs({ queues: ['other', 'idle'] })).toBe(true);
+      const running = await enqueueOne(store, { queue: 'busy' });
+      const job = await claimOne(store, 30_000, 'busy');
+      expect(job.id).toBe(running.job.id);
+      expect(await store.hasActiveJobs({ queues: ['busy'] })).toBe(true);
+      await store.finish({
+        ends: [
+          end(job, {
+            status: 'retrying',
+            attemptOutcome: 'retrying',
+            runAt: new Date(Date.now() + 3_600_000),
+          }),
+        ],
+      });
+      expect(await store.hasActiveJobs({ queues: ['busy'] })).toBe(true);
+      await store.cancel({ jobId: job.id });
+      expect(await store.hasActiveJobs({ queues: ['busy'] })).toBe(false);
+      expect(await store.hasActiveJobs({ queues: ['busy', 'nothing'] })).toBe(false);
+    });
+
     it('reports batches with counts per status and their first start and last finish', async () => {
       const store = ctx.store();
       await store.enqueue({

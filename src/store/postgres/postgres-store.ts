@@ -259,6 +259,12 @@ export class PostgresStore implements Store {
     return this.#db.run('purge', false, (c) => admin.purgeJobs(c, this.#s, params));
   }
 
+  hasActiveJobs(params: { queues: string[] }): Promise<boolean> {
+    return this.#db.run('hasActiveJobs', true, (c) =>
+      reads.hasActiveJobs(c, this.#s, params.queues),
+    );
+  }
+
   countByQueueAndStatus(): Promise<QueueStatusCount[]> {
     return this.#db.run('countByQueueAndStatus', true, (c) =>
       reads.countByQueueAndStatus(c, this.#s),

@@ -69,6 +69,13 @@ export function countByQueueAndStatus(conn: Connection): QueueStatusCount[] {
     .all();
 }
 
+export function hasActiveJobs(conn: Connection, queues: string[]): boolean {
+  const statement = conn.prepare<{ active: number }>(
+    `SELECT EXISTS (SELECT 1 FROM jobs WHERE queue = ? AND status IN ('pending','running','retrying')) AS active`,
+  );
+  return queues.some((queue) => statement.get(queue)!.active === 1);
+}
+
 export function oldestWaiting(conn: Connection): Array<{ queue: string; since: Date }> {
   return conn
     .prepare<{ queue: string; since: number }>(

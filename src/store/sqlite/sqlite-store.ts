@@ -130,6 +130,10 @@ export class SqliteStore implements Store {
     return admin.purge(this.#conn, params);
   }
 
+  async hasActiveJobs(params: { queues: string[] }): Promise<boolean> {
+    return queries.hasActiveJobs(this.#conn, params.queues);
+  }
+
   async countByQueueAndStatus(): Promise<QueueStatusCount[]> {
     return queries.countByQueueAndStatus(this.#conn);
   }

@@ -66,6 +66,20 @@ export async function getBatch(
   return result.rows[0] ? toBatch(result.rows[0]) : null;
 }
 
+/** Pending/retrying rows are found through jobs_ready, running ones through jobs_lease. */
+export async function hasActiveJobs(
+  client: Queryable,
+  s: string,
+  queues: string[],
+): Promise<boolean> {
+  const result = await client.query<{ active: boolean }>(
+    `select exists (select 1 from ${s}.jobs where queue = any($1::text[]) and status in ('pending', 'retrying'))
+         or exists (select 1 from ${s}.jobs where queue = any($1::text[]) and status = 'running') as active`,
+    [queues],
+  );
+  return result.rows[0]!.active;
+}
+
 export async function countByQueueAndStatus(
   client: Queryable,
   s: string,
