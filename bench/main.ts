@@ -166,17 +166,13 @@ function runChild(
   env: NodeJS.ProcessEnv,
   args: Args,
 ): Promise<ChildOutcome> {
-  const profileDir = join(BENCH, 'profiles');
+  // A folder per figure, with node's own file names: a fixed --cpu-prof-name made tsx's loader
+  // thread and the main thread write the same file, and the loader's (idle) profile won.
+  const profileDir = join(BENCH, 'profiles', `${system}.${workload}.${Date.now()}`);
   if (args.profile) mkdirSync(profileDir, { recursive: true });
   const nodeArgs = [
     ...process.execArgv,
-    ...(args.profile
-      ? [
-          '--cpu-prof',
-          `--cpu-prof-dir=${profileDir}`,
-          `--cpu-prof-name=${system}.${workload}.${Date.now()}.cpuprofile`,
-        ]
-      : []),
+    ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     join(BENCH, 'child.ts'),
     system,
     workload,
