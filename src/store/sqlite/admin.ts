@@ -70,7 +70,8 @@ export function retry(
     parts.push(`id = ? AND status IN ('failed','cancelled')`);
     args.push(params.jobId);
   } else {
-    parts.push(`status = 'failed'`);
+    // `status <> 'pending'` lets SQLite use jobs_queue_status_settled (schema.ts, version 3).
+    parts.push(`status = 'failed' AND status <> 'pending'`);
     if (params.queue !== undefined) {
       parts.push('queue = ?');
       args.push(params.queue);

@@ -10,6 +10,9 @@ import {
   type JobRow,
 } from './rows.js';
 
+/** Past this many distinct priorities, a page of pending jobs is read by the plain query. */
+const MAX_PRIORITY_RANGES = 32;
+
 export function getJob(conn: Connection, id: string): Job | null {
   const row = conn.prepare<JobRow>(`SELECT * FROM jobs WHERE id = ?`).get(id);
   return row ? toJob(row) : null;
@@ -17,6 +20,15 @@ export function getJob(conn: Connection, id: string): Job | null {
 
 export function listJobs(conn: Connection, params: ListJobsParams): Job[] {
   const desc = params.order === 'desc';
+  if (
+    params.status === 'pending' &&
+    params.queue !== undefined &&
+    params.batchId === undefined &&
+    params.key === undefined
+  ) {
+    const page = pendingPage(conn, params.queue, params.after, params.limit, desc);
+    if (page) return page.map(toJob);
+  }
   const parts: string[] = [];
   const args: Array<string | number> = [];
   const filters: Array<[string, string | undefined]> = [
@@ -30,18 +42,64 @@ export function listJobs(conn: Connection, params: ListJobsParams): Job[] {
     parts.push(`${column} = ?`);
     args.push(value);
   }
+  // The condition of the index that holds rows of this status (schema.ts, version 3), so that
+  // SQLite may use it: it does not infer `status <> 'pending'` from `status = 'failed'`.
+  if (params.status !== undefined) {
+    parts.push(
+      params.status === 'pending' ? `status IN ('pending','retrying')` : `status <> 'pending'`,
+    );
+  }
   if (params.after !== undefined) {
     parts.push(desc ? 'id < ?' : 'id > ?');
     args.push(params.after);
   }
-  // The SQL text depends only on which filters are present (16 x 2 x 2 shapes), so the
-  // statement cache stays small.
+  // The SQL text depends only on which filters are present (and whether the status is pending),
+  // so the statement cache stays small.
   const sql = `SELECT * FROM jobs ${parts.length ? `WHERE ${parts.join(' AND ')}` : ''}
     ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
   return conn
     .prepare<JobRow>(sql)
     .all(...args, params.limit)
     .map(toJob);
+}
+
+const PENDING = `queue = ? AND status = 'pending' AND status IN ('pending','retrying')`;
+// Each distinct priority of the queue's pending jobs, highest first: one seek per priority.
+const PENDING_PRIORITIES = `
+  WITH RECURSIVE p (priority) AS (
+    SELECT max(priority) FROM jobs WHERE ${PENDING}
+    UNION ALL
+    SELECT (SELECT max(priority) FROM jobs WHERE ${PENDING} AND priority < p.priority)
+    FROM p WHERE p.priority IS NOT NULL
+  )
+  SELECT priority FROM p WHERE priority IS NOT NULL LIMIT ${MAX_PRIORITY_RANGES + 1}`;
+
+/**
+ * A page of one queue's pending jobs in id order. Since schema version 3 pending jobs are only in
+ * jobs_ready, which orders them by (priority DESC, id): a plain `ORDER BY id` reads and sorts
+ * every pending job of the queue (7 ms with 100,000, ~10x that with 1,000,000), where
+ * jobs_queue_status used to seek. Within one priority jobs_ready is in id order, so the page is
+ * merged from one index range per distinct priority, each read up to `limit` rows. Null (use the
+ * plain query) when the queue has more distinct priorities than MAX_PRIORITY_RANGES.
+ */
+function pendingPage(
+  conn: Connection,
+  queue: string,
+  after: string | undefined,
+  limit: number,
+  desc: boolean,
+): JobRow[] | null {
+  const priorities = conn.prepare(PENDING_PRIORITIES).pluck().all(queue, queue) as number[];
+  if (priorities.length > MAX_PRIORITY_RANGES) return null;
+  const range = conn.prepare<JobRow>(
+    `SELECT * FROM jobs WHERE ${PENDING} AND priority = ? ${after === undefined ? '' : desc ? 'AND id < ?' : 'AND id > ?'}
+     ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
+  );
+  const rows = priorities.flatMap((priority) =>
+    range.all(queue, priority, ...(after === undefined ? [] : [after]), limit),
+  );
+  rows.sort((a, b) => (desc ? b.id - a.id : a.id - b.id));
+  return rows.slice(0, limit);
 }
 
 export function listAttempts(conn: Connection, jobId: string): Attempt[] {
@@ -61,19 +119,26 @@ export function getBatch(conn: Connection, idOrName: string): Batch | null {
   return row ? toBatch(row) : null;
 }
 
+// Pending jobs are counted from jobs_ready, every other status from jobs_queue_status_settled
+// (schema.ts, version 3): each half repeats its index's condition, so both are index-only scans.
+const COUNT_BY_QUEUE_AND_STATUS = `
+  SELECT queue, status, count(*) AS count FROM jobs
+  WHERE status = 'pending' AND status IN ('pending','retrying') GROUP BY queue, status
+  UNION ALL
+  SELECT queue, status, count(*) AS count FROM jobs
+  WHERE status <> 'pending' GROUP BY queue, status
+  ORDER BY queue, status`;
+
 export function countByQueueAndStatus(conn: Connection): QueueStatusCount[] {
-  return conn
-    .prepare<QueueStatusCount>(
-      `SELECT queue, status, count(*) AS count FROM jobs GROUP BY queue, status ORDER BY queue, status`,
-    )
-    .all();
+  return conn.prepare<QueueStatusCount>(COUNT_BY_QUEUE_AND_STATUS).all();
 }
 
 export function hasActiveJobs(conn: Connection, queues: string[]): boolean {
   const statement = conn.prepare<{ active: number }>(
-    `SELECT EXISTS (SELECT 1 FROM jobs WHERE queue = ? AND status IN ('pending','running','retrying')) AS active`,
+    `SELECT EXISTS (SELECT 1 FROM jobs WHERE queue = ? AND status IN ('pending','retrying'))
+         OR EXISTS (SELECT 1 FROM jobs WHERE queue = ? AND status = 'running' AND status <> 'pending') AS active`,
   );
-  return queues.some((queue) => statement.get(queue)!.active === 1);
+  return queues.some((queue) => statement.get(queue, queue)!.active === 1);
 }
 
 export function oldestWaiting(conn: Connection): Array<{ queue: string; since: Date }> {

@@ -118,6 +118,18 @@ CREATE TABLE schedules (
 );
 `,
   },
+  {
+    // Enqueue maintains one index fewer (issue #6): a new job is pending, and pending jobs are
+    // already in jobs_ready, which holds (queue, status) too. Every other status stays indexed by
+    // (queue, status), so counts and lists by queue and status still seek. A query uses this
+    // partial index only if it repeats its condition (\`status <> 'pending'\`); see queries.ts.
+    // Per single enqueue (autocommit insert on the bench machine) this was 39.5 -> 28.7 µs.
+    version: 3,
+    sql: `
+DROP INDEX jobs_queue_status;
+CREATE INDEX jobs_queue_status_settled ON jobs (queue, status) WHERE status <> 'pending';
+`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
