@@ -15,6 +15,8 @@ export const DEFAULTS = {
   priority: 0,
   /** Jobs a worker runs at once. Default 10. */
   concurrency: 10,
+  /** Claimed jobs that may wait for a slot while the queue has a backlog (off by default: see WorkOptions.prefetch). */
+  prefetch: 0,
   /** How long a claim is valid without a heartbeat; a dead worker's jobs are rescued after it. Default 30 s. */
   leaseMs: 30_000,
   /** First retry delay. Default 1 s. */

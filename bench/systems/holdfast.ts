@@ -38,7 +38,7 @@ export class HoldfastSystem implements QueueSystem {
     this.name = `holdfast-${kind}`;
     this.config = [
       'enqueue: queue.enqueue awaited; bulk: queue.enqueueMany (one transaction)',
-      'work: queue.work(queue, handler, { concurrency }), defaults otherwise (pollInterval 1 s, lease 30 s)',
+      'work: queue.work(queue, handler, { concurrency, prefetch: 100 }) (its option for many short jobs, as graphile-worker runs with localQueue size 100 here), defaults otherwise (pollInterval 1 s, lease 30 s)',
     ];
   }
 
@@ -90,8 +90,11 @@ export class HoldfastSystem implements QueueSystem {
 
   async work({ concurrency, handler, onCompleted }: WorkOptions): Promise<Running> {
     this.queue.on('completed', onCompleted);
+    // prefetch: claimed jobs wait here for a slot while there is a backlog (like graphile-worker's
+    // localQueue in its configuration here); off by default in the library.
     const executor = this.queue.work<Payload>(QUEUE, (job) => handler(job.payload), {
       concurrency,
+      prefetch: 100,
     });
     return {
       stop: async () => {

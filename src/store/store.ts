@@ -59,6 +59,13 @@ export interface ClaimedJob extends Job {
   roundStart: number;
 }
 
+export interface ClaimParams {
+  queues: string[];
+  limit: number;
+  workerId: string;
+  leaseMs: number;
+}
+
 export interface Lease {
   jobId: string;
   token: string;
@@ -80,6 +87,11 @@ export interface AttemptEnd extends Lease {
   error?: { message: string; stack: string | null };
   /** Rescuer: apply only if the lease has expired by the store's clock (a heartbeat may have renewed it). */
   onlyIfLeaseExpired?: boolean;
+  /**
+   * The attempt never started (a prefetched job handed back on shutdown; status 'pending'): its
+   * attempt record is removed instead of closed, so the history shows only attempts that ran.
+   */
+  release?: boolean;
   /**
    * The job's batch, when the caller knows it: null tells the store no batch can complete by this
    * end, so it may skip the batch-callback check (PostgreSQL then needs no transaction). Absent: unknown.
@@ -203,12 +215,7 @@ export interface Store {
   getBatch(idOrName: string): Promise<Batch | null>;
 
   /** Claims up to `limit` ready jobs: retrying before pending, then priority (higher first), then FIFO. */
-  claim(params: {
-    queues: string[];
-    limit: number;
-    workerId: string;
-    leaseMs: number;
-  }): Promise<ClaimedJob[]>;
+  claim(params: ClaimParams): Promise<ClaimedJob[]>;
   /**
    * Renews the leases still held; returns the ones that were lost (not running under that
    * token any more) and the ones whose cancel was requested.
@@ -220,6 +227,16 @@ export interface Store {
   saveProgress(params: { updates: Array<Lease & { progress: JobProgress }> }): Promise<void>;
   /** Applies attempt ends in one transaction; returns, per end, whether it applied (fencing). */
   finish(params: { ends: AttemptEnd[] }): Promise<boolean[]>;
+  /**
+   * `finish` then `claim`, committed together: a busy worker frees slots and refills them with ONE
+   * commit instead of two (on PostgreSQL, one fsync). The claim sees the ends (a per-key limit an
+   * end lifted is lifted). Not retried by the store once sent: on an error the caller retries the
+   * ends alone (they are fenced); jobs claimed by a lost reply come back when their lease expires.
+   */
+  finishAndClaim?(params: {
+    ends: AttemptEnd[];
+    claim: ClaimParams;
+  }): Promise<{ applied: boolean[]; claimed: ClaimedJob[] }>;
   findExpiredLeases(params: { limit: number }): Promise<ExpiredLease[]>;
 
   /** Pending/retrying jobs become cancelled at once; running ones get `cancelRequested`. */

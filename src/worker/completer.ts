@@ -1,5 +1,16 @@
-import type { AttemptEnd, Lease, Store } from '../store/store.js';
+import type { AttemptEnd, ClaimParams, ClaimedJob, Lease, Store } from '../store/store.js';
 import type { JobProgress } from '../types.js';
+
+/**
+ * Claims made with the write of a tick's ends (`Store.finishAndClaim`): one commit ends some jobs
+ * and claims their successors. `reserve` returns how many to claim now (0: write the ends alone).
+ */
+export interface Refill {
+  claim: Omit<ClaimParams, 'limit'>;
+  reserve(): number;
+  claimed(jobs: ClaimedJob[], reserved: number): void;
+  cancel(reserved: number): void;
+}
 
 interface PendingEnd {
   end: AttemptEnd;
@@ -11,20 +22,28 @@ interface PendingEnd {
  * committed in ONE transaction (20 no-op jobs finishing together cost one fsync, not 20).
  * Progress that was throttled and not yet written lands just before.
  * A failed write (busy database, connection lost) is retried with backoff until it lands or
- * the completer is closed; the attempt's slot stays taken until then.
+ * the completer is closed; the attempt stays held (its lease renewed) until then, though its
+ * slot is free for the next job as soon as its handler settled.
  */
 export class Completer {
   readonly #store: Store;
   readonly #onError: (error: Error) => void;
+  readonly #refill: Refill | null;
   #ends: PendingEnd[] = [];
   #progress = new Map<string, Lease & { progress: JobProgress }>();
   #scheduled = false;
   #flushing: Promise<void> | null = null;
   #closed = false;
 
-  constructor(store: Store, onError: (error: Error) => void) {
+  constructor(store: Store, onError: (error: Error) => void, refill?: Refill) {
     this.#store = store;
     this.#onError = onError;
+    this.#refill = refill && store.finishAndClaim ? refill : null;
+  }
+
+  /** Whether the next write claims too: it has ends queued and the store has finishAndClaim. */
+  get willClaim(): boolean {
+    return this.#refill !== null && this.#ends.length > 0;
   }
 
   /** Resolves with whether the end applied (false: the lease had been lost; nothing changed). */
@@ -66,6 +85,24 @@ export class Completer {
     });
   }
 
+  async #write(ends: AttemptEnd[], reserved: number): Promise<boolean[]> {
+    if (ends.length === 0) return [];
+    if (reserved === 0) return this.#store.finish({ ends });
+    const refill = this.#refill!;
+    let result: Awaited<ReturnType<NonNullable<Store['finishAndClaim']>>>;
+    try {
+      result = await this.#store.finishAndClaim!({
+        ends,
+        claim: { ...refill.claim, limit: reserved },
+      });
+    } catch (error) {
+      refill.cancel(reserved);
+      throw error;
+    }
+    refill.claimed(result.claimed, reserved);
+    return result.applied;
+  }
+
   async #flush(): Promise<void> {
     const ends = this.#ends;
     const progress = [...this.#progress.values()];
@@ -73,11 +110,17 @@ export class Completer {
     this.#progress.clear();
     if (ends.length === 0 && progress.length === 0) return;
     const run = async () => {
+      // Only the first try claims: a retry writes the ends alone (they are fenced; a claim is not).
+      let mayClaim = ends.length > 0;
       for (let delay = 10; ; delay = Math.min(delay * 2, 2_000)) {
         try {
           if (progress.length > 0) await this.#store.saveProgress({ updates: progress });
-          const applied =
-            ends.length > 0 ? await this.#store.finish({ ends: ends.map((p) => p.end) }) : [];
+          const reserved = mayClaim ? (this.#refill?.reserve() ?? 0) : 0;
+          mayClaim = false;
+          const applied = await this.#write(
+            ends.map((p) => p.end),
+            reserved,
+          );
           ends.forEach((pending, index) => pending.resolve(applied[index] ?? false));
           return;
         } catch (error) {

@@ -56,10 +56,22 @@ export class AttemptRun {
   #progressWrittenAt = 0;
   #progressTimer: NodeJS.Timeout | null = null;
 
-  constructor(job: ClaimedJob, settings: AttemptSettings) {
+  /**
+   * `onSettled` runs once the handler has settled (returned, thrown or been abandoned on an
+   * abort), before the end is written: the slot can take the next job. `abortFirst`: the attempt
+   * is aborted before its handler starts (a cancel asked while it waited for a slot), and the
+   * handler is never called.
+   */
+  constructor(
+    job: ClaimedJob,
+    settings: AttemptSettings,
+    onSettled: () => void,
+    abortFirst?: Error,
+  ) {
     this.job = job;
     this.#settings = settings;
-    this.done = this.#run();
+    if (abortFirst) this.#controller.abort(abortFirst);
+    this.done = this.#run(onSettled);
   }
 
   /** Aborts the attempt's signal; the reason decides what is written. First reason wins. */
@@ -71,15 +83,22 @@ export class AttemptRun {
     return this.#controller.signal;
   }
 
-  async #run(): Promise<void> {
+  async #run(onSettled: () => void): Promise<void> {
     const { events, workerId } = this.#settings;
-    events.emit('started', snapshot(this.job, 'running'), workerId);
-    const clearTimer = this.job.timeoutMs
-      ? longTimeout(this.job.timeoutMs, () => this.abort(new JobTimeoutError(this.job.timeoutMs!)))
-      : null;
-    const settled = await this.#runHandler();
+    const startsHandler = !this.#controller.signal.aborted;
+    if (startsHandler) events.emit('started', snapshot(this.job, 'running'), workerId);
+    const clearTimer =
+      this.job.timeoutMs && startsHandler
+        ? longTimeout(this.job.timeoutMs, () =>
+            this.abort(new JobTimeoutError(this.job.timeoutMs!)),
+          )
+        : null;
+    const settled = startsHandler
+      ? await this.#runHandler()
+      : ({ kind: 'aborted', reason: this.#controller.signal.reason as Error } as const);
     clearTimer?.();
     if (this.#progressTimer) clearTimeout(this.#progressTimer);
+    onSettled();
 
     if (settled.kind === 'aborted' && settled.reason instanceof LeaseLostError) {
       events.emit('lease-lost', snapshot(this.job, 'running'));

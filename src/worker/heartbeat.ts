@@ -1,30 +1,33 @@
-import { JobCancelledError, LeaseLostError } from '../errors.js';
-import type { Store } from '../store/store.js';
-import type { AttemptRun } from './executor.js';
+import type { Lease, Store } from '../store/store.js';
+
+/** What the heartbeat renews, and where it reports what other processes asked. */
+export interface HeldJobs {
+  /** Leases of the jobs this worker holds: running, ended but unwritten, and waiting for a slot. */
+  leases(): Lease[];
+  /** The job is running under another lease now (we stalled past ours and it was rescued). */
+  lost(jobId: string): void;
+  /** Another process asked to cancel the job. */
+  cancelRequested(jobId: string): void;
+}
 
 /**
- * Renews the leases of this worker's running attempts, all in one store call, every
- * `intervalMs` (a third of the lease by default: two heartbeats can be missed before a lease
- * expires). The answer also carries what other processes asked: a cancel aborts the attempt's
- * signal; a lease that is no longer ours (we stalled past it and the job was rescued) aborts it
- * with LeaseLostError, and fencing has already made its later writes no-ops.
+ * Renews the leases of this worker's jobs, all in one store call, every `intervalMs` (a third of
+ * the lease by default: two heartbeats can be missed before a lease expires). The answer also
+ * carries what other processes asked: a cancel aborts the attempt's signal; a lease that is no
+ * longer ours (we stalled past it and the job was rescued) aborts it with LeaseLostError, and
+ * fencing has already made its later writes no-ops.
  */
 export class Heartbeat {
   readonly #store: Store;
-  readonly #running: Map<string, AttemptRun>;
+  readonly #held: HeldJobs;
   readonly #leaseMs: number;
   readonly #onError: (error: Error) => void;
   #timer: NodeJS.Timeout | null = null;
   #beating = false;
 
-  constructor(
-    store: Store,
-    running: Map<string, AttemptRun>,
-    leaseMs: number,
-    onError: (error: Error) => void,
-  ) {
+  constructor(store: Store, held: HeldJobs, leaseMs: number, onError: (error: Error) => void) {
     this.#store = store;
-    this.#running = running;
+    this.#held = held;
     this.#leaseMs = leaseMs;
     this.#onError = onError;
   }
@@ -40,16 +43,17 @@ export class Heartbeat {
   }
 
   async beat(): Promise<void> {
-    if (this.#beating || this.#running.size === 0) return;
+    if (this.#beating) return;
+    const leases = this.#held.leases();
+    if (leases.length === 0) return;
     this.#beating = true;
-    const runs = [...this.#running.values()].filter((run) => !run.signal.aborted);
     try {
       const { lost, cancelRequested } = await this.#store.heartbeat({
-        leases: runs.map((run) => ({ jobId: run.job.id, token: run.job.leaseToken })),
+        leases,
         leaseMs: this.#leaseMs,
       });
-      for (const id of cancelRequested) this.#running.get(id)?.abort(new JobCancelledError());
-      for (const id of lost) this.#running.get(id)?.abort(new LeaseLostError());
+      for (const id of cancelRequested) this.#held.cancelRequested(id);
+      for (const id of lost) this.#held.lost(id);
     } catch (error) {
       this.#onError(error as Error);
     } finally {

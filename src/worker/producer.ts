@@ -1,6 +1,7 @@
 import type { ClaimedJob, Store } from '../store/store.js';
 import { crashPoint } from '../util/crash-points.js';
 import { throttledClaims } from '../store/flow.js';
+import type { Slots } from './slots.js';
 import { WakeSignal } from './wake-signal.js';
 
 export interface ProducerSettings {
@@ -10,17 +11,20 @@ export interface ProducerSettings {
   leaseMs: number;
   pollIntervalMs: number;
   changePollMs: number;
-  freeSlots(): number;
-  start(job: ClaimedJob): void;
+  /** Room for claims (slots.ts). */
+  slots: Slots;
+  /** The completer will claim with its next write of ends (finishAndClaim, while there is a backlog). */
+  completerWillClaim(): boolean;
   /** Called when a claim found nothing and nothing runs here; resolves true to stop the loop. */
   onIdle(): Promise<boolean>;
   onError(error: Error): void;
 }
 
 /**
- * The claim loop. It claims as many jobs as there are free slots in ONE store call, then sleeps
- * until something can have changed:
- * - a slot frees up while the last claim filled every slot (more work is likely waiting);
+ * The claim loop. It claims what there is room for (free slots, and prefetch while there is a
+ * backlog: slots.ts) in ONE store call, then sleeps until something can have changed:
+ * - an attempt's end is written while the last claim got all it asked for (more work is likely
+ *   waiting), unless the completer claims with the next write of ends (finishAndClaim);
  * - an enqueue in this process (`wake`), or a NOTIFY from another machine;
  * - the store's change counter moved (another process committed: SQLite data_version,
  *   polled every `changePollMs` only while slots are free — it is a read of shared memory);
@@ -30,7 +34,6 @@ export class Producer {
   readonly #settings: ProducerSettings;
   readonly #signal = new WakeSignal();
   #stopped = false;
-  #lastClaimFull = false;
   /** The last claim left ready jobs waiting on a per-key or rate limit (flow control). */
   #lastClaimThrottled = false;
   #changeToken: number | undefined;
@@ -49,7 +52,8 @@ export class Producer {
    * saturated key finished); otherwise a limited queue would wait a whole poll interval.
    */
   slotFreed(): void {
-    if (this.#lastClaimFull || this.#lastClaimThrottled) this.#signal.wake();
+    const { slots, completerWillClaim } = this.#settings;
+    if (this.#lastClaimThrottled || (slots.backlog && !completerWillClaim())) this.#signal.wake();
   }
 
   #throttleCount(): number {
@@ -64,39 +68,31 @@ export class Producer {
   }
 
   async run(): Promise<void> {
-    const { store, queues, workerId, leaseMs } = this.#settings;
+    const { store, queues, workerId, leaseMs, slots } = this.#settings;
     let errorDelay = 50;
     while (!this.#stopped) {
-      const free = this.#settings.freeSlots();
-      if (free > 0) {
+      const limit = slots.reserve();
+      if (limit > 0) {
         let jobs: ClaimedJob[];
         try {
           const throttledBefore = this.#throttleCount();
-          jobs = await store.claim({ queues, limit: free, workerId, leaseMs });
+          jobs = await store.claim({ queues, limit, workerId, leaseMs });
           this.#lastClaimThrottled = this.#throttleCount() > throttledBefore;
           errorDelay = 50;
           if (jobs.length > 0) crashPoint('after-claim');
         } catch (error) {
+          slots.cancel(limit);
           // Busy database, lost connection: never fatal, retried with backoff up to 5 s.
           this.#settings.onError(error as Error);
           await this.#signal.wait(errorDelay);
           errorDelay = Math.min(errorDelay * 2, 5_000);
           continue;
         }
-        if (this.#stopped) {
-          // Claimed while stopping: run them anyway; shutdown hands them back if it must.
-          for (const job of jobs) this.#settings.start(job);
-          break;
-        }
-        this.#lastClaimFull = jobs.length === free;
-        for (const job of jobs) this.#settings.start(job);
-        if (this.#lastClaimFull) continue;
-        if (
-          jobs.length === 0 &&
-          this.#settings.freeSlots() === free &&
-          (await this.#settings.onIdle())
-        )
-          break;
+        // Claimed while stopping: the slots run what fits; shutdown hands back the rest.
+        slots.claimed(jobs, limit);
+        if (this.#stopped) break;
+        if (jobs.length === limit) continue;
+        if (jobs.length === 0 && slots.idle && (await this.#settings.onIdle())) break;
       }
       await this.#sleep();
     }
@@ -104,7 +100,11 @@ export class Producer {
 
   async #sleep(): Promise<void> {
     const { store, pollIntervalMs, changePollMs } = this.#settings;
-    if (!store.capabilities.changeToken || !store.changeToken || this.#settings.freeSlots() === 0) {
+    if (
+      !store.capabilities.changeToken ||
+      !store.changeToken ||
+      this.#settings.slots.wanted() === 0
+    ) {
       await this.#signal.wait(pollIntervalMs);
       return;
     }

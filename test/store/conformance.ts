@@ -13,6 +13,7 @@ import type { NewJob, Store } from '../../src/store/store.js';
 import { defineAdminConformance } from './conformance-admin.js';
 import { defineFlowConformance } from './conformance-flow.js';
 import { defineLeaseConformance } from './conformance-leases.js';
+import { defineRefillConformance } from './conformance-refill.js';
 import {
   claimOne,
   end,
@@ -338,6 +339,7 @@ export function defineStoreConformance(name: string, factory: StoreFactory): voi
     });
 
     defineLeaseConformance(ctx);
+    defineRefillConformance(ctx);
     defineAdminConformance(ctx);
     defineFlowConformance(ctx);
   });

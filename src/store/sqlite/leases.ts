@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AttemptEnd, ClaimedJob, ExpiredLease, Lease } from '../store.js';
+import type { AttemptEnd, ClaimedJob, ClaimParams, ExpiredLease, Lease } from '../store.js';
 import type { JobProgress } from '../../types.js';
 import type { Connection } from './connection.js';
 import { crashPoint } from '../../util/crash-points.js';
@@ -53,46 +53,52 @@ export function newLeaseToken(): string {
  * Per queue, at most `limit` rows are read from each status; the merge keeps claim order
  * across queues: retrying first, then priority DESC, then id.
  */
-export function claim(
-  conn: Connection,
-  params: { queues: string[]; limit: number; workerId: string; leaseMs: number },
-): ClaimedJob[] {
+export function claim(conn: Connection, params: ClaimParams): ClaimedJob[] {
   if (params.limit <= 0 || params.queues.length === 0) return [];
-  return conn.immediate(() => {
-    const now = Date.now();
-    // Paused queues are left out; queues with limits are claimed by flow.ts, counting what runs
-    // and what started inside this same transaction, so the limits hold across processes.
-    const { plain, limited } = flow.splitQueues(conn, params.queues);
-    const candidates: Candidate[] = [];
-    for (const queue of plain) {
-      const retrying = conn.prepare<Candidate>(READY_RETRYING).all(queue, now, params.limit);
-      for (const row of retrying) candidates.push({ ...row, rank: 0 });
-      if (retrying.length >= params.limit) continue;
-      for (const row of conn
-        .prepare<Candidate>(READY_PENDING)
-        .all(queue, now, params.limit - retrying.length)) {
-        candidates.push({ ...row, rank: 1 });
-      }
+  return conn.immediate(() => claimInTransaction(conn, params));
+}
+
+/** finish() and claim() in one BEGIN IMMEDIATE: one commit frees slots and refills them. */
+export function finishAndClaim(
+  conn: Connection,
+  ends: AttemptEnd[],
+  params: ClaimParams,
+): { applied: boolean[]; claimed: ClaimedJob[] } {
+  return conn.immediate(() => ({
+    applied: finishInTransaction(conn, ends),
+    claimed: params.limit > 0 ? claimInTransaction(conn, params) : [],
+  }));
+}
+
+function claimInTransaction(conn: Connection, params: ClaimParams): ClaimedJob[] {
+  const now = Date.now();
+  // Paused queues are left out; queues with limits are claimed by flow.ts, counting what runs
+  // and what started inside this same transaction, so the limits hold across processes.
+  const { plain, limited } = flow.splitQueues(conn, params.queues);
+  const candidates: Candidate[] = [];
+  for (const queue of plain) {
+    const retrying = conn.prepare<Candidate>(READY_RETRYING).all(queue, now, params.limit);
+    for (const row of retrying) candidates.push({ ...row, rank: 0 });
+    if (retrying.length >= params.limit) continue;
+    for (const row of conn
+      .prepare<Candidate>(READY_PENDING)
+      .all(queue, now, params.limit - retrying.length)) {
+      candidates.push({ ...row, rank: 1 });
     }
-    candidates.sort((a, b) => a.rank - b.rank || b.priority - a.priority || a.id - b.id);
-    const claimed: ClaimedJob[] = [];
-    for (const { id } of candidates.slice(0, params.limit)) {
-      const job = claimRow(conn, id, params.workerId, params.leaseMs, now);
-      if (job) claimed.push(job);
-    }
-    for (const config of limited) {
-      if (claimed.length >= params.limit) break;
-      claimed.push(
-        ...flow.claimLimited(
-          conn,
-          config,
-          { ...params, limit: params.limit - claimed.length },
-          now,
-        ),
-      );
-    }
-    return claimed;
-  });
+  }
+  candidates.sort((a, b) => a.rank - b.rank || b.priority - a.priority || a.id - b.id);
+  const claimed: ClaimedJob[] = [];
+  for (const { id } of candidates.slice(0, params.limit)) {
+    const job = claimRow(conn, id, params.workerId, params.leaseMs, now);
+    if (job) claimed.push(job);
+  }
+  for (const config of limited) {
+    if (claimed.length >= params.limit) break;
+    claimed.push(
+      ...flow.claimLimited(conn, config, { ...params, limit: params.limit - claimed.length }, now),
+    );
+  }
+  return claimed;
 }
 
 /** Claims one ready row (inside the caller's write transaction); null if it is no longer ready. */
@@ -177,48 +183,59 @@ const END_ATTEMPT = `
     last_error = coalesce(@error, last_error),
     run_at = CASE WHEN @status IN ('retrying','pending') THEN @runAt ELSE run_at END,
     finished_at = CASE WHEN @status IN ('completed','failed','cancelled') THEN @now ELSE NULL END,
+    started_at = CASE WHEN @release = 1 AND attempts = 1 THEN NULL ELSE started_at END,
     worker_id = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = @now
   WHERE id = @id AND status = 'running' AND lease_token = @token
     AND (@onlyIfLeaseExpired = 0 OR lease_expires_at < @now)`;
+const DROP_ATTEMPT = `
+  DELETE FROM attempts
+  WHERE id = (SELECT max(id) FROM attempts WHERE job_id = ?) AND outcome = 'running'`;
 const CLOSE_ATTEMPT = `
   UPDATE attempts SET finished_at = ?, outcome = ?, error = ?, stack = ?
   WHERE id = (SELECT max(id) FROM attempts WHERE job_id = ?) AND outcome = 'running'`;
 
 export function finish(conn: Connection, ends: AttemptEnd[]): boolean[] {
   if (ends.length === 0) return [];
-  return conn.immediate(() => {
-    const now = Date.now();
-    const finishedIds: string[] = [];
-    const applied = ends.map((end) => {
-      const { changes } = conn.prepare(END_ATTEMPT).run({
-        status: end.status,
-        result: end.result ?? null,
-        error: end.error?.message ?? null,
-        runAt: end.runAt?.getTime() ?? now,
-        now,
-        id: end.jobId,
-        token: end.token,
-        onlyIfLeaseExpired: end.onlyIfLeaseExpired ? 1 : 0,
-      });
-      if (changes !== 1) return false;
-      // batchId null: the worker knows this job is in no batch, so no callback can fire.
-      if (isTerminal(end.status) && end.batchId !== null) finishedIds.push(end.jobId);
-      crashPoint('during-complete');
-      conn
-        .prepare(CLOSE_ATTEMPT)
-        .run(
-          now,
-          end.attemptOutcome,
-          end.error?.message ?? null,
-          end.error?.stack ?? null,
-          end.jobId,
-        );
-      return true;
+  return conn.immediate(() => finishInTransaction(conn, ends));
+}
+
+function finishInTransaction(conn: Connection, ends: AttemptEnd[]): boolean[] {
+  const now = Date.now();
+  const finishedIds: string[] = [];
+  const applied = ends.map((end) => {
+    const { changes } = conn.prepare(END_ATTEMPT).run({
+      status: end.status,
+      result: end.result ?? null,
+      error: end.error?.message ?? null,
+      runAt: end.runAt?.getTime() ?? now,
+      now,
+      id: end.jobId,
+      token: end.token,
+      onlyIfLeaseExpired: end.onlyIfLeaseExpired ? 1 : 0,
+      release: end.release ? 1 : 0,
     });
-    // In the same transaction: the batch's follow-up job exists if and only if its last job's end does.
-    completeBatches(conn, finishedIds, now);
-    return applied;
+    if (changes !== 1) return false;
+    // batchId null: the worker knows this job is in no batch, so no callback can fire.
+    if (isTerminal(end.status) && end.batchId !== null) finishedIds.push(end.jobId);
+    crashPoint('during-complete');
+    if (end.release) {
+      conn.prepare(DROP_ATTEMPT).run(end.jobId);
+      return true;
+    }
+    conn
+      .prepare(CLOSE_ATTEMPT)
+      .run(
+        now,
+        end.attemptOutcome,
+        end.error?.message ?? null,
+        end.error?.stack ?? null,
+        end.jobId,
+      );
+    return true;
   });
+  // In the same transaction: the batch's follow-up job exists if and only if its last job's end does.
+  completeBatches(conn, finishedIds, now);
+  return applied;
 }
 
 const EXPIRED = `

@@ -3,6 +3,7 @@ import type {
   AttemptEnd,
   BatchRow,
   ClaimedJob,
+  ClaimParams,
   ExpiredLease,
   Lease,
   ListJobsParams,
@@ -105,6 +106,13 @@ export class SqliteStore implements Store {
 
   async finish(params: { ends: AttemptEnd[] }): Promise<boolean[]> {
     return leases.finish(this.#conn, params.ends);
+  }
+
+  async finishAndClaim(params: {
+    ends: AttemptEnd[];
+    claim: ClaimParams;
+  }): Promise<{ applied: boolean[]; claimed: ClaimedJob[] }> {
+    return leases.finishAndClaim(this.#conn, params.ends, params.claim);
   }
 
   async findExpiredLeases(params: { limit: number }): Promise<ExpiredLease[]> {

@@ -101,8 +101,8 @@ export async function finishAttempts(
   const result = await client.query<{ id: string; token: string }>(
     `with input as (
        select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[],
-                            $6::text[], $7::text[], $8::text[], $9::boolean[])
-         as t(id, token, status, outcome, run_at, result, error, stack, only_expired)
+                            $6::text[], $7::text[], $8::text[], $9::boolean[], $10::boolean[])
+         as t(id, token, status, outcome, run_at, result, error, stack, only_expired, release)
      ), ended as (
        update ${s}.jobs j
        set status = i.status,
@@ -112,16 +112,21 @@ export async function finishAttempts(
            last_error = coalesce(i.error, j.last_error),
            worker_id = null, lease_token = null, lease_expires_at = null,
            finished_at = case when i.status in ('completed', 'failed', 'cancelled') then now() end,
+           started_at = case when i.release and j.attempts = 1 then null else j.started_at end,
            updated_at = now()
        from input i
        where j.id = i.id and j.lease_token = i.token and j.status = 'running'
          and (not i.only_expired or j.lease_expires_at < now())
-       returning j.id, i.token, i.outcome, i.error, i.stack
+       returning j.id, i.token, i.outcome, i.error, i.stack, i.release
      ), recorded as (
        update ${s}.attempts a
        set finished_at = now(), outcome = e.outcome, error = e.error, stack = e.stack
        from ended e
-       where a.job_id = e.id and a.outcome = 'running'
+       where a.job_id = e.id and a.outcome = 'running' and not e.release
+     ), released as (
+       -- A prefetched job handed back before it started: no attempt ran, so none is kept.
+       delete from ${s}.attempts a using ended e
+       where a.job_id = e.id and a.outcome = 'running' and e.release
      )
      select id, token from ended
      union all
@@ -137,6 +142,7 @@ export async function finishAttempts(
       ends.map((end) => end.error?.message ?? null),
       ends.map((end) => end.error?.stack ?? null),
       ends.map((end) => end.onlyIfLeaseExpired === true),
+      ends.map((end) => end.release === true),
     ],
   );
   const applied = new Set(result.rows.map((row) => `${row.id}:${row.token}`));
