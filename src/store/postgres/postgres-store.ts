@@ -29,7 +29,13 @@ import {
 import { Listener } from './listener.js';
 import * as admin from './sql/admin.js';
 import * as claims from './sql/claims.js';
-import { BatchResolver, insertChunk, insertJob, notifyQueues } from './sql/enqueue.js';
+import {
+  BatchResolver,
+  analyzeAfterCommit,
+  insertChunk,
+  insertJobs,
+  notifyQueues,
+} from './sql/enqueue.js';
 import * as reads from './sql/reads.js';
 import * as transfer from './sql/transfer.js';
 import * as batchCallbacks from './sql/batch-callbacks.js';
@@ -92,14 +98,16 @@ export class PostgresStore implements Store {
       // The caller's transaction: no BEGIN/COMMIT of ours, and NOTIFY is sent when it commits.
       return this.#enqueueOn(asClient(params.connection), params.jobs);
     }
-    return this.#db.transaction('enqueue', false, (client) => this.#enqueueOn(client, params.jobs));
+    const results = await this.#db.transaction('enqueue', false, (client) =>
+      this.#enqueueOn(client, params.jobs),
+    );
+    // Never with the caller's connection: its transaction may not even commit.
+    await analyzeAfterCommit(this.#db, this.#s, results.filter((r) => !r.existing).length);
+    return results;
   }
 
   async #enqueueOn(client: Queryable, jobs: NewJob[]): Promise<EnqueueResult[]> {
-    const batches = new BatchResolver(client, this.#s);
-    const results: EnqueueResult[] = [];
-    for (const job of jobs)
-      results.push(await insertJob(client, this.#s, job, await batches.idFor(job)));
+    const results = await insertJobs(client, this.#s, jobs, new BatchResolver(client, this.#s));
     await notifyQueues(
       client,
       this.#channel,
@@ -112,7 +120,7 @@ export class PostgresStore implements Store {
     chunks: AsyncIterable<NewJob[]>;
   }): Promise<{ inserted: number; existing: number }> {
     // Row locks only (no table lock), so other writers carry on while a long import streams in.
-    return this.#db.transaction('enqueue', false, async (client) => {
+    const loaded = await this.#db.transaction('enqueue', false, async (client) => {
       const batches = new BatchResolver(client, this.#s);
       const queues = new Set<string>();
       const counts = { inserted: 0, existing: 0 };
@@ -128,6 +136,8 @@ export class PostgresStore implements Store {
       if (counts.inserted > 0) await notifyQueues(client, this.#channel, queues);
       return counts;
     });
+    await analyzeAfterCommit(this.#db, this.#s, loaded.inserted);
+    return loaded;
   }
 
   getJob(id: string): Promise<Job | null> {
