@@ -86,7 +86,9 @@ export class AttemptRun {
   async #run(onSettled: () => void): Promise<void> {
     const { events, workerId } = this.#settings;
     const startsHandler = !this.#controller.signal.aborted;
-    if (startsHandler) events.emit('started', snapshot(this.job, 'running'), workerId);
+    // A snapshot is a copy of the job: built only when someone listens.
+    if (startsHandler && events.listenerCount('started') > 0)
+      events.emit('started', snapshot(this.job, 'running'), workerId);
     const clearTimer =
       this.job.timeoutMs && startsHandler
         ? longTimeout(this.job.timeoutMs, () =>
