@@ -21,6 +21,8 @@ describe('holdfast work', () => {
       '--exit-when-empty',
       '--concurrency',
       '2',
+      '--prefetch',
+      '2',
     );
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trimEnd().split('\n').sort();
@@ -107,6 +109,11 @@ describe('holdfast work', () => {
       await s.run('work', 'q', '--handler', 'named.mjs', '--concurrency', '0'),
       2,
       /--concurrency must be a whole number from 1/,
+    );
+    expectOneLineError(
+      await s.run('work', 'q', '--handler', 'named.mjs', '--prefetch', '-1'),
+      2,
+      /--prefetch must be a whole number from 0/,
     );
     expectOneLineError(
       await s.run(

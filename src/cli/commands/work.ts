@@ -16,6 +16,7 @@ import { note, print } from '../output.js';
 interface WorkFlags {
   handler?: string;
   concurrency?: string;
+  prefetch?: string;
   lease?: string;
   backoffMin?: string;
   backoffMax?: string;
@@ -37,6 +38,10 @@ export function registerWork(program: Command): void {
       'module (.js, .mjs or .ts) whose default export handles a job (required)',
     )
     .option('--concurrency <n>', 'jobs run at once (default: 10)')
+    .option(
+      '--prefetch <n>',
+      'claimed jobs that may wait for a free slot while the queue has a backlog; faster for many short jobs (default: 0)',
+    )
     .option('--lease <duration>', 'lease of a claimed job, renewed while it runs (default: 30s)')
     .option('--backoff-min <duration>', 'first retry delay (default: 1s)')
     .option('--backoff-max <duration>', 'longest retry delay (default: 5m)')
@@ -60,6 +65,10 @@ export function registerWork(program: Command): void {
         flags.concurrency === undefined
           ? undefined
           : parseIntegerArg(flags.concurrency, '--concurrency', 1, 10_000);
+      const prefetch =
+        flags.prefetch === undefined
+          ? undefined
+          : parseIntegerArg(flags.prefetch, '--prefetch', 0, 10_000);
       const lease =
         flags.lease === undefined ? undefined : parseDurationArg(flags.lease, '--lease');
       if (lease !== undefined && lease < 100)
@@ -106,6 +115,7 @@ export function registerWork(program: Command): void {
         if (!quiet) reportJobs(queue);
         const executor = queue.work(queues, handler, {
           ...(concurrency !== undefined ? { concurrency } : {}),
+          ...(prefetch !== undefined ? { prefetch } : {}),
           ...(lease !== undefined ? { lease } : {}),
           ...(shutdownGrace !== undefined ? { shutdownGrace } : {}),
           ...(pollInterval !== undefined ? { pollInterval } : {}),
