@@ -229,9 +229,11 @@ export interface Store {
   finish(params: { ends: AttemptEnd[] }): Promise<boolean[]>;
   /**
    * `finish` then `claim`, committed together: a busy worker frees slots and refills them with ONE
-   * commit instead of two (on PostgreSQL, one fsync). The claim sees the ends (a per-key limit an
-   * end lifted is lifted). Not retried by the store once sent: on an error the caller retries the
-   * ends alone (they are fenced); jobs claimed by a lost reply come back when their lease expires.
+   * commit instead of two (on PostgreSQL, one statement). The claim may not see the ends of the
+   * same call (PostgreSQL reads one snapshot): a job an end made due again is claimed by a later
+   * claim; queues with limits are claimed after the ends, so a limit an end lifted is lifted.
+   * Not retried by the store once sent: on an error the caller retries the ends alone (they are
+   * fenced); jobs claimed by a lost reply come back when their lease expires.
    */
   finishAndClaim?(params: {
     ends: AttemptEnd[];
