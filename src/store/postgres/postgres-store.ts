@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { ValidationError } from '../../errors.js';
-import { isTerminal } from '../../states.js';
 import type { Attempt, Batch, EnqueueResult, Job, JobProgress, JobStatus } from '../../types.js';
 import type {
   AttemptEnd,
@@ -26,6 +25,7 @@ import {
   type Logger,
   type Queryable,
 } from './connection.js';
+import { Claims } from './claims-and-ends.js';
 import { Listener } from './listener.js';
 import * as admin from './sql/admin.js';
 import * as claims from './sql/claims.js';
@@ -72,6 +72,7 @@ export class PostgresStore implements Store {
   readonly #channel: string;
   readonly #db: Connection;
   readonly #listener: Listener;
+  readonly #claims: Claims;
   #closed = false;
 
   constructor(pool: pg.Pool, config: PostgresConfig, log: Logger) {
@@ -80,6 +81,7 @@ export class PostgresStore implements Store {
     this.#s = `"${config.schema}"`;
     this.#channel = channelFor(config.schema);
     this.#db = new Connection(pool, log);
+    this.#claims = new Claims(this.#db, this.#s, this.#channel);
     this.#listener = new Listener({
       connectionString: config.connectionString,
       channel: this.#channel,
@@ -156,48 +158,8 @@ export class PostgresStore implements Store {
     return this.#db.run('getBatch', true, (c) => reads.getBatch(c, this.#s, idOrName));
   }
 
-  async claim(params: ClaimParams): Promise<ClaimedJob[]> {
-    if (params.limit <= 0 || params.queues.length === 0) return [];
-    return this.#db.run('claim', false, async (c) => {
-      // The plain claim leaves out paused and limited queues by their settings at this moment
-      // (sql/claims.ts); queues with limits are claimed by sql/flow.ts, one transaction each (see
-      // there for why that is exact across processes).
-      const claimed = await claims.claimJobs(c, this.#s, params);
-      const limited = await this.#limitedQueues(c, params.queues);
-      return [...claimed, ...(await this.#claimLimited(c, limited, params, claimed.length))];
-    });
-  }
-
-  async #claimLimited(
-    c: Queryable,
-    limited: string[],
-    params: ClaimParams,
-    claimedSoFar: number,
-  ): Promise<ClaimedJob[]> {
-    const claimed: ClaimedJob[] = [];
-    for (const queue of limited) {
-      const limit = params.limit - claimedSoFar - claimed.length;
-      if (limit <= 0) break;
-      claimed.push(
-        ...(await inTransaction(c, () =>
-          flow.claimLimited(c, this.#s, queue, { ...params, limit }),
-        )),
-      );
-    }
-    return claimed;
-  }
-
-  #limited: { at: number; queues: string[] } | null = null;
-
-  /**
-   * Which of these queues have limits, re-read at most once a second: a lookup per claim cost
-   * 0.5 of a 2.3 ms claim on the loaded machine.
-   */
-  async #limitedQueues(client: Queryable, queues: string[]): Promise<string[]> {
-    if (this.#limited === null || Date.now() - this.#limited.at > 1_000) {
-      this.#limited = { at: Date.now(), queues: await flow.limitedQueues(client, this.#s) };
-    }
-    return this.#limited.queues.filter((queue) => queues.includes(queue));
+  claim(params: ClaimParams): Promise<ClaimedJob[]> {
+    return this.#claims.claim(params);
   }
 
   async heartbeat(params: {
@@ -215,56 +177,15 @@ export class PostgresStore implements Store {
     );
   }
 
-  async finish(params: { ends: AttemptEnd[] }): Promise<boolean[]> {
-    if (params.ends.length === 0) return [];
-    // Ends that can complete no batch (terminal ends of jobs outside a batch, or not terminal)
-    // are the one statement they always were. Otherwise one transaction: a batch's follow-up job
-    // (sql/batch-callbacks.ts) exists if and only if the end that completed the batch does.
-    if (!mayCompleteBatch(params.ends)) {
-      return this.#db.run('finish', true, (c) => claims.finishAttempts(c, this.#s, params.ends));
-    }
-    return this.#db.transaction('finish', true, (c) => this.#finishIn(c, params.ends));
+  finish(params: { ends: AttemptEnd[] }): Promise<boolean[]> {
+    return this.#claims.finish(params.ends);
   }
 
-  /** Inside the caller's transaction: the ends, then the follow-up jobs of batches they complete. */
-  async #finishIn(c: Queryable, ends: AttemptEnd[]): Promise<boolean[]> {
-    const applied = await claims.finishAttempts(c, this.#s, ends);
-    // batchId null: the worker knows the job is in no batch, so it can complete none.
-    const terminal = ends
-      .filter((end, index) => applied[index] && isTerminal(end.status) && end.batchId !== null)
-      .map((end) => end.jobId);
-    const queues = await batchCallbacks.completeBatches(c, this.#s, terminal);
-    await notifyQueues(c, this.#channel, queues);
-    return applied;
-  }
-
-  /**
-   * One transaction, so one commit (one fsync) where finish then claim cost two. Queues with
-   * limits are claimed afterwards in their own transactions (sql/flow.ts), as in `claim`.
-   */
-  async finishAndClaim(params: {
+  finishAndClaim(params: {
     ends: AttemptEnd[];
     claim: ClaimParams;
   }): Promise<{ applied: boolean[]; claimed: ClaimedJob[] }> {
-    if (params.ends.length === 0) return { applied: [], claimed: await this.claim(params.claim) };
-    if (params.claim.limit <= 0 || params.claim.queues.length === 0)
-      return { applied: await this.finish(params), claimed: [] };
-    const { claim, ends } = params;
-    return this.#db.run('finishAndClaim', false, async (c) => {
-      // One statement (no BEGIN/COMMIT round trips) unless a batch may complete: its follow-up
-      // job is enqueued in the same transaction, by more statements.
-      const { applied, claimed } = mayCompleteBatch(ends)
-        ? await inTransaction(c, async () => ({
-            applied: await this.#finishIn(c, ends),
-            claimed: await claims.claimJobs(c, this.#s, claim),
-          }))
-        : await claims.finishAndClaimJobs(c, this.#s, ends, claim);
-      const limited = await this.#limitedQueues(c, claim.queues);
-      return {
-        applied,
-        claimed: [...claimed, ...(await this.#claimLimited(c, limited, claim, claimed.length))],
-      };
-    });
+    return this.#claims.finishAndClaim(params.ends, params.claim);
   }
 
   findExpiredLeases(params: { limit: number }): Promise<ExpiredLease[]> {
@@ -364,7 +285,7 @@ export class PostgresStore implements Store {
       .transaction('setQueueConfig', true, (c) =>
         flow.setQueueConfig(c, this.#s, params.queue, params.changes),
       )
-      .finally(() => (this.#limited = null));
+      .finally(() => this.#claims.forgetLimits());
   }
 
   runningByKey(params: { queue: string }): Promise<Array<{ key: string; running: number }>> {
@@ -442,8 +363,3 @@ function asClient(connection: unknown): Queryable {
 }
 
 export { isTransient, asStoreError };
-
-/** Terminal ends of jobs not known to be outside every batch: a batch callback may fire. */
-function mayCompleteBatch(ends: AttemptEnd[]): boolean {
-  return ends.some((end) => isTerminal(end.status) && end.batchId !== null);
-}
