@@ -122,9 +122,12 @@ function snapshotDist(): string {
   const dist = process.env.BENCH_HOLDFAST_DIST ?? join(ROOT, 'dist');
   if (!existsSync(join(dist, 'index.js')))
     fail(`The library is not built (no ${dist}/index.js): run \`npm run build\` at the root first`);
-  const snapshot = join(BENCH, '.dist');
+  // One folder per run (inside bench/, so the children resolve its node_modules): two runs at
+  // once on a shared machine must not measure each other's build.
+  const snapshot = join(BENCH, `.dist-${process.pid}`);
   rmSync(snapshot, { recursive: true, force: true });
   cpSync(dist, snapshot, { recursive: true });
+  process.on('exit', () => rmSync(snapshot, { recursive: true, force: true }));
   return snapshot;
 }
 
