@@ -82,11 +82,12 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult<P>> {
     const connection = options?.connection;
-    const [result] = await this.enqueueMany(
-      [{ queue, payload, options }],
-      connection === undefined ? {} : { connection },
-    );
-    return result as EnqueueResult<P>;
+    const results =
+      connection === undefined
+        ? await this.store.enqueue({ jobs: [this.toNewJob(queue, payload, options ?? {})] })
+        : await this.enqueueMany([{ queue, payload, options }], { connection });
+    if (connection === undefined) this.#announce(results);
+    return results[0] as EnqueueResult<P>;
   }
 
   /** Enqueues several jobs in one transaction: all or none. */
