@@ -182,8 +182,16 @@ describe('JobQueue client', () => {
     const { queue } = await openTestQueue();
     const { job } = await queue.enqueue('q', {});
     await queue.enqueue('q', {});
-    await queue.cancel(job.id);
+    const { job: cancelled } = await queue.cancel(job.id);
     expect(await queue.purge({ olderThan: '1h' })).toBe(0);
+    // `olderThan: 0` purges what finished before now: in the very millisecond of the cancel the
+    // job is 0 ms old, not older (this test failed about half the time without the wait).
+    await waitFor(
+      () => Date.now() > cancelled.finishedAt!.getTime(),
+      'a millisecond to pass',
+      1_000,
+      1,
+    );
     expect(await queue.purge({ olderThan: 0 })).toBe(1);
     expect(await queue.get(job.id)).toBeNull();
     expect((await queue.list()).items).toHaveLength(1);
