@@ -3,39 +3,15 @@
  * job-by-job insert gives (input order, the key rule within one call and across chunks), and
  * the ANALYZE after a large load.
  */
-import pg from 'pg';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ENQUEUE_CHUNK } from '../../src/store/postgres/sql/enqueue.js';
-import type { NewJob, Store } from '../../src/store/store.js';
+import type { NewJob } from '../../src/store/store.js';
 import { claimOne, end, newJob } from '../store/conformance-helpers.js';
-import {
-  dropSchema,
-  openTestStore,
-  randomSchema,
-  rawClient,
-  requirePostgres,
-} from './pg-helpers.js';
+import { pgFixtures, requirePostgres } from './pg-helpers.js';
 
 beforeAll(requirePostgres);
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function freshStore(prefix: string): Promise<{ store: Store; schema: string }> {
-  const schema = randomSchema(prefix);
-  cleanups.push(() => dropSchema(schema));
-  const store = await openTestStore(schema);
-  cleanups.push(() => store.close());
-  return { store, schema };
-}
-
-async function client(): Promise<pg.Client> {
-  const c = await rawClient();
-  cleanups.push(() => c.end());
-  return c;
-}
+const { freshStore, client } = pgFixtures();
 
 function jobs(count: number, make: (index: number) => Partial<NewJob> = () => ({})): NewJob[] {
   return Array.from({ length: count }, (_, index) =>

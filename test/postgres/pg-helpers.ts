@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterEach } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -55,4 +56,34 @@ export async function requirePostgres(): Promise<void> {
 
 export async function openTestStore(schema: string): Promise<Store> {
   return openPostgresStore(TEST_PG, { schema, logger: quietLogger });
+}
+
+/**
+ * Per-file fixtures that clean up after each test (stores closed, schemas dropped, clients
+ * ended, in reverse order). Call once at the top level of a test file.
+ */
+export function pgFixtures(): {
+  freshStore(prefix: string): Promise<{ store: Store; schema: string }>;
+  client(): Promise<pg.Client>;
+  onCleanup(cleanup: () => Promise<void>): void;
+} {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    async freshStore(prefix) {
+      const schema = randomSchema(prefix);
+      cleanups.push(() => dropSchema(schema));
+      const store = await openTestStore(schema);
+      cleanups.push(() => store.close());
+      return { store, schema };
+    },
+    async client() {
+      const c = await rawClient();
+      cleanups.push(() => c.end());
+      return c;
+    },
+    onCleanup: (cleanup) => void cleanups.push(cleanup),
+  };
 }

@@ -1,46 +1,28 @@
 /** What only the PostgreSQL store does: SKIP LOCKED, transactional enqueue, migrations, NOTIFY. */
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/client.js';
 import { StoreError, ValidationError } from '../../src/errors.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { Listener } from '../../src/store/postgres/listener.js';
 import { LATEST_VERSION } from '../../src/store/postgres/migrations.js';
-import type { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/tmp.js';
 import { newJob, waitUntil } from '../store/conformance-helpers.js';
 import {
   TEST_PG,
   dropSchema,
   openTestStore,
+  pgFixtures,
   quietLogger,
   randomSchema,
-  rawClient,
   requirePostgres,
   urlWithSchema,
 } from './pg-helpers.js';
 
 beforeAll(requirePostgres);
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function freshStore(prefix: string): Promise<{ store: Store; schema: string }> {
-  const schema = randomSchema(prefix);
-  cleanups.push(() => dropSchema(schema));
-  const store = await openTestStore(schema);
-  cleanups.push(() => store.close());
-  return { store, schema };
-}
-
-async function client(): Promise<pg.Client> {
-  const c = await rawClient();
-  cleanups.push(() => c.end());
-  return c;
-}
+const { freshStore, client, onCleanup } = pgFixtures();
 
 describe('PostgreSQL store', () => {
   it('claims past a row another transaction holds locked (SKIP LOCKED), then gets it once released', async () => {
@@ -64,11 +46,11 @@ describe('PostgreSQL store', () => {
   it('enqueues inside the caller’s transaction: rolled back leaves no job, committed one exists', async () => {
     const { schema } = await freshStore('tx');
     const queue = await JobQueue.open({ db: urlWithSchema(schema) });
-    cleanups.push(() => queue.close());
+    onCleanup(() => queue.close());
     const pool = new pg.Pool({ connectionString: TEST_PG, max: 2 });
-    cleanups.push(() => pool.end());
+    onCleanup(() => pool.end());
     const app = await pool.connect();
-    cleanups.push(async () => app.release());
+    onCleanup(async () => app.release());
 
     await app.query('begin');
     const rolledBack = await queue.enqueue(
@@ -102,7 +84,7 @@ describe('PostgreSQL store', () => {
     await expect(queue.enqueue('mail', {}, { connection: 42 })).rejects.toThrow(ValidationError);
     // A store without transactional enqueue refuses `connection` instead of ignoring it.
     const sqlite = await JobQueue.open({ db: join(tempDir(), 'queue.db') });
-    cleanups.push(() => sqlite.close());
+    onCleanup(() => sqlite.close());
     await expect(sqlite.enqueue('mail', {}, { connection: app })).rejects.toThrow(
       /needs a store that supports it, such as PostgreSQL/,
     );
@@ -111,9 +93,9 @@ describe('PostgreSQL store', () => {
 
   it('migrates once when several stores open the same fresh schema at the same moment', async () => {
     const schema = randomSchema('race');
-    cleanups.push(() => dropSchema(schema));
+    onCleanup(() => dropSchema(schema));
     const stores = await Promise.all(Array.from({ length: 6 }, () => openTestStore(schema)));
-    cleanups.push(async () => void (await Promise.all(stores.map((store) => store.close()))));
+    onCleanup(async () => void (await Promise.all(stores.map((store) => store.close()))));
     const c = await client();
     const versions = await c.query(
       `select version from "${schema}".schema_version order by version`,
@@ -157,7 +139,7 @@ describe('PostgreSQL store', () => {
   it('takes the schema from the URL, validates it, and hides the password in its description', async () => {
     const { schema } = await freshStore('url');
     const store = await openPostgresStore(urlWithSchema(schema), { logger: quietLogger });
-    cleanups.push(() => store.close());
+    onCleanup(() => store.close());
     expect(store.description).toContain(`schema ${schema}`);
     await expect(openPostgresStore(TEST_PG, { schema: 'Robert"; drop table x' })).rejects.toThrow(
       /Expected `schema` to be a lower-case identifier/,
@@ -166,7 +148,7 @@ describe('PostgreSQL store', () => {
     const withPassword = new URL(urlWithSchema(schema));
     withPassword.password = 'sekret';
     const other = await openPostgresStore(withPassword.toString(), { logger: quietLogger });
-    cleanups.push(() => other.close());
+    onCleanup(() => other.close());
     expect(other.description).not.toContain('sekret');
   });
 
@@ -181,10 +163,10 @@ describe('PostgreSQL store', () => {
   it('wakes a listener in another store on enqueue (NOTIFY on commit, payload = queue)', async () => {
     const { store, schema } = await freshStore('notify');
     const other = await openTestStore(schema);
-    cleanups.push(() => other.close());
+    onCleanup(() => other.close());
     const heard: string[] = [];
     const unlisten = await other.listen!((queue) => heard.push(queue));
-    cleanups.push(unlisten);
+    onCleanup(unlisten);
     await store.enqueue({ jobs: [newJob({ queue: 'images' })] });
     await waitUntil(() => heard.includes('images'), 'the listener heard the enqueue');
     // A rolled-back transactional enqueue notifies nobody.
@@ -202,7 +184,7 @@ describe('PostgreSQL store', () => {
     await store.enqueue({ jobs: [newJob({ queue: 'waiting' })] });
     const heard: string[] = [];
     const unlisten = await store.listen!((queue) => heard.push(queue));
-    cleanups.push(unlisten);
+    onCleanup(unlisten);
     const admin = await client();
     const killed = await admin.query(
       `select pg_terminate_backend(pid) as ok from pg_stat_activity where query = $1 and datname = current_database()`,

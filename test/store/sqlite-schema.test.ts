@@ -63,8 +63,8 @@ describe('SQLite store: schema version 3', () => {
       expect(pending.map((job) => job.id)).toEqual(['6']);
       expect(await store.hasActiveJobs({ queues: ['b'] })).toBe(true);
       expect((await store.retry({ queue: 'a' })).retried).toEqual(['3', '4']);
-      const [{ job }] = await store.enqueue({ jobs: [newJob({ queue: 'b' })] });
-      expect(job!.id).toBe('7');
+      const [result] = await store.enqueue({ jobs: [newJob({ queue: 'b' })] });
+      expect(result!.job.id).toBe('7');
     } finally {
       await store.close();
     }
