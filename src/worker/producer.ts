@@ -81,6 +81,9 @@ export class Producer {
         let jobs: ClaimedJob[];
         try {
           const throttledBefore = this.#throttleCount();
+          // Read before the claim: a commit by another process after the claim's read then shows
+          // as a change at the next sleep (read at the sleep, it was missed until the poll).
+          if (store.changeToken) this.#changeToken = store.changeToken();
           jobs = await store.claim({ queues, limit, workerId, leaseMs });
           this.#lastClaimThrottled = this.#throttleCount() > throttledBefore;
           errorDelay = 50;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/index.js';
+import { runCli } from '../helpers/processes.js';
 import { openTestQueue, waitFor } from '../helpers/queue.js';
 
 /** A handler that holds every job until `release()`; `running` counts handlers inside it. */
@@ -102,6 +103,30 @@ describe('worker prefetch', () => {
     await worker.stop();
     expect(state.started).not.toContain(waiting);
     expect(await queue.attempts(waiting)).toMatchObject([{ outcome: 'cancelled' }]);
+  });
+
+  it('a worker that was full still notices jobs another process enqueues, without waiting for its poll', async () => {
+    const { queue, db } = await openTestQueue();
+    const seen: unknown[] = [];
+    const worker = queue.work(
+      'q',
+      async (job) => {
+        // Still running when the claim loop goes to sleep, so it sleeps full.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        seen.push(job.payload);
+      },
+      { concurrency: 1, prefetch: 1, pollInterval: '1h' },
+    );
+    // `holdfast enqueue` in a child process: no in-process wake-up, only the store's change token.
+    const enqueueElsewhere = async (n: number) =>
+      expect((await runCli(['--db', db, 'enqueue', 'q', '--payload', String(n)])).code).toBe(0);
+    await enqueueElsewhere(1);
+    await waitFor(() => seen.length === 1, 'the first job');
+    // The first claim filled the only slot; with a 1 h poll only a wake-up can find this one.
+    await enqueueElsewhere(2);
+    await waitFor(() => seen.length === 2, 'the second job');
+    await worker.stop();
+    expect(seen).toEqual([1, 2]);
   });
 
   it('refuses a prefetch that is not a whole number of 0 or more', async () => {
