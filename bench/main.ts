@@ -140,7 +140,15 @@ function packageVersion(name: string): string {
   return '?';
 }
 
+/** Read once, when the run starts and snapshots the build: HEAD may move during a long run. */
+let versionAtStart: string | null = null;
+
 function holdfastVersion(): string {
+  versionAtStart ??= readHoldfastVersion();
+  return versionAtStart;
+}
+
+function readHoldfastVersion(): string {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     version: string;
   };
