@@ -66,7 +66,8 @@ export async function runWorkerMemory(dir: string, jobs: number): Promise<Memory
     while (!done) {
       const rss = rssOf(worker.pid!, (path) => readFileSync(path, 'utf8'));
       if (rss !== null) samples.push({ at: Date.now() - started, rss });
-      await sleep(200);
+      // 50 ms: the worker now runs 10,000 no-op jobs in under a second (every 200 ms gave 4 samples).
+      await sleep(50);
     }
     if ((await exited) !== 0) throw new Error(`the worker failed: ${stderr.slice(-1_000)}`);
     const runMs = Date.now() - started;
