@@ -23,8 +23,9 @@ export interface ProducerSettings {
 /**
  * The claim loop. It claims what there is room for (free slots, and prefetch while there is a
  * backlog: slots.ts) in ONE store call, then sleeps until something can have changed:
- * - an attempt's end is written while the last claim got all it asked for (more work is likely
- *   waiting), unless the completer claims with the next write of ends (finishAndClaim);
+ * - an attempt's end is written while the loop slept full (with no room it watches nothing), or
+ *   while the last claim got all it asked for (more work is likely waiting), unless the
+ *   completer claims with the next write of ends (finishAndClaim);
  * - an enqueue in this process (`wake`), or a NOTIFY from another machine;
  * - the store's change counter moved (another process committed: SQLite data_version,
  *   polled every `changePollMs` only while slots are free — it is a read of shared memory);
@@ -49,9 +50,10 @@ export class Producer {
   }
 
   /**
-   * A slot freed up (its attempt's end is committed): worth a claim if the last one found more
-   * work than slots, or was held back by a limit that this end may have lifted (a job of a
-   * saturated key finished); otherwise a limited queue would wait a whole poll interval.
+   * A slot freed up (its attempt's end is committed): worth a claim if the loop slept full, if
+   * the last claim found more work than room, or if it was held back by a limit that this end
+   * may have lifted (a job of a saturated key finished); otherwise a limited queue would wait a
+   * whole poll interval.
    */
   slotFreed(): void {
     const { slots, completerWillClaim } = this.#settings;
