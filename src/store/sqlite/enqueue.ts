@@ -213,30 +213,7 @@ function insertKeyless(
 
 /** The Job a fresh insert made: what toJob would read back, built without reading it. */
 function newJob(id: number, job: NewJob, runAt: number, batchId: string | null, now: number): Job {
-  return {
-    id: String(id),
-    queue: job.queue,
-    key: job.key,
-    payload: JSON.parse(job.payload),
-    status: 'pending',
-    priority: job.priority,
-    attempts: 0,
-    maxAttempts: job.maxAttempts,
-    timeoutMs: job.timeoutMs,
-    runAt: new Date(runAt),
-    batchId,
-    concurrencyKey: job.concurrencyKey ?? null,
-    progress: null,
-    result: null,
-    lastError: null,
-    cancelRequested: false,
-    workerId: null,
-    leaseExpiresAt: null,
-    createdAt: new Date(now),
-    updatedAt: new Date(now),
-    startedAt: null,
-    finishedAt: null,
-  };
+  return toJob(newJobRow(id, job, runAt, batchId, now));
 }
 
 let streamCount = 0;
