@@ -154,15 +154,7 @@ function packageVersion(name: string): string {
   return '?';
 }
 
-/** Read once, when the run starts and snapshots the build: HEAD may move during a long run. */
-let versionAtStart: string | null = null;
-
 function holdfastVersion(): string {
-  versionAtStart ??= readHoldfastVersion();
-  return versionAtStart;
-}
-
-function readHoldfastVersion(): string {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     version: string;
   };
@@ -266,9 +258,9 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg();
   ensurePeers();
   const env = { ...process.env, HOLDFAST_BENCH_DIST: snapshotDist() };
-  const settings: Settings = args.quick
-    ? { jobs: args.jobs, capMs: 2_000, samples: 50 }
-    : { jobs: args.jobs, capMs: 8_000, samples: 50 };
+  // Read when the build is snapshotted, not at the end: HEAD may move during a long run.
+  const holdfast = holdfastVersion();
+  const settings: Settings = { jobs: args.jobs, capMs: args.quick ? 2_000 : 8_000, samples: 50 };
 
   const [pg, redis] = await Promise.all([postgresMissing(), redisMissing()]);
   const missing: Record<Server, string | null> = { postgres: pg, redis };
@@ -290,7 +282,7 @@ async function main(): Promise<void> {
     }
   }
   log(
-    `bench: ${plan.length} figures x ${args.runs} run(s), ${args.quick ? 'quick' : 'full'} mode; holdfast ${holdfastVersion()}`,
+    `bench: ${plan.length} figures x ${args.runs} run(s), ${args.quick ? 'quick' : 'full'} mode; holdfast ${holdfast}`,
   );
 
   const runs = new Map<string, Result[]>();
@@ -328,7 +320,7 @@ async function main(): Promise<void> {
   for (const t of targets)
     log(`${t.met === null ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'}  ${t.target}: ${t.detail}`);
 
-  const versions: Record<string, string> = { node: process.version, holdfast: holdfastVersion() };
+  const versions: Record<string, string> = { node: process.version, holdfast };
   for (const info of SYSTEMS)
     if (info.pkg !== 'holdfast') versions[info.pkg] = packageVersion(info.pkg);
   versions['ioredis'] = packageVersion('ioredis');
