@@ -66,6 +66,12 @@ export interface ClaimParams {
   leaseMs: number;
 }
 
+/** What `finishAndClaim` returns: per end whether it applied (fencing), and the jobs claimed. */
+export interface EndsAndClaims {
+  applied: boolean[];
+  claimed: ClaimedJob[];
+}
+
 export interface Lease {
   jobId: string;
   token: string;
@@ -235,10 +241,7 @@ export interface Store {
    * Not retried by the store once sent: on an error the caller retries the ends alone (they are
    * fenced); jobs claimed by a lost reply come back when their lease expires.
    */
-  finishAndClaim?(params: {
-    ends: AttemptEnd[];
-    claim: ClaimParams;
-  }): Promise<{ applied: boolean[]; claimed: ClaimedJob[] }>;
+  finishAndClaim?(params: { ends: AttemptEnd[]; claim: ClaimParams }): Promise<EndsAndClaims>;
   findExpiredLeases(params: { limit: number }): Promise<ExpiredLease[]>;
 
   /** Pending/retrying jobs become cancelled at once; running ones get `cancelRequested`. */

@@ -1,4 +1,11 @@
-import type { AttemptEnd, ClaimParams, ClaimedJob, Lease, Store } from '../store/store.js';
+import type {
+  AttemptEnd,
+  ClaimParams,
+  ClaimedJob,
+  EndsAndClaims,
+  Lease,
+  Store,
+} from '../store/store.js';
 import type { JobProgress } from '../types.js';
 
 /**
@@ -89,7 +96,7 @@ export class Completer {
     if (ends.length === 0) return [];
     if (reserved === 0) return this.#store.finish({ ends });
     const refill = this.#refill!;
-    let result: Awaited<ReturnType<NonNullable<Store['finishAndClaim']>>>;
+    let result: EndsAndClaims;
     try {
       result = await this.#store.finishAndClaim!({
         ends,

@@ -110,12 +110,9 @@ export class Producer {
 
   async #sleep(): Promise<void> {
     const { store, pollIntervalMs, changePollMs } = this.#settings;
-    if (
-      !store.capabilities.changeToken ||
-      !store.changeToken ||
-      this.#settings.slots.wanted() === 0
-    ) {
-      this.#sleepingFull = this.#settings.slots.wanted() === 0;
+    const full = this.#settings.slots.wanted() === 0;
+    if (!store.capabilities.changeToken || !store.changeToken || full) {
+      this.#sleepingFull = full;
       await this.#signal.wait(pollIntervalMs);
       this.#sleepingFull = false;
       return;

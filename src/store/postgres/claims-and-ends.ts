@@ -3,7 +3,7 @@
  * in sql/claims.ts (plain queues), sql/flow.ts (queues with limits) and sql/batch-callbacks.ts.
  */
 import { isTerminal } from '../../states.js';
-import type { AttemptEnd, ClaimedJob, ClaimParams } from '../store.js';
+import type { AttemptEnd, ClaimedJob, ClaimParams, EndsAndClaims } from '../store.js';
 import { inTransaction, type Connection, type Queryable } from './connection.js';
 import * as batchCallbacks from './sql/batch-callbacks.js';
 import * as claims from './sql/claims.js';
@@ -97,10 +97,7 @@ export class Claims {
    * One commit where finish then claim cost two. Queues with limits are claimed afterwards in
    * their own transactions (sql/flow.ts), as in `claim`.
    */
-  async finishAndClaim(
-    ends: AttemptEnd[],
-    claim: ClaimParams,
-  ): Promise<{ applied: boolean[]; claimed: ClaimedJob[] }> {
+  async finishAndClaim(ends: AttemptEnd[], claim: ClaimParams): Promise<EndsAndClaims> {
     if (ends.length === 0) return { applied: [], claimed: await this.claim(claim) };
     if (claim.limit <= 0 || claim.queues.length === 0)
       return { applied: await this.finish(ends), claimed: [] };

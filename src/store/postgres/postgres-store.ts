@@ -6,6 +6,7 @@ import type {
   BatchRow,
   ClaimedJob,
   ClaimParams,
+  EndsAndClaims,
   ExpiredLease,
   Lease,
   ListJobsParams,
@@ -181,10 +182,7 @@ export class PostgresStore implements Store {
     return this.#claims.finish(params.ends);
   }
 
-  finishAndClaim(params: {
-    ends: AttemptEnd[];
-    claim: ClaimParams;
-  }): Promise<{ applied: boolean[]; claimed: ClaimedJob[] }> {
+  finishAndClaim(params: { ends: AttemptEnd[]; claim: ClaimParams }): Promise<EndsAndClaims> {
     return this.#claims.finishAndClaim(params.ends, params.claim);
   }
 

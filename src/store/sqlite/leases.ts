@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { AttemptEnd, ClaimedJob, ClaimParams, ExpiredLease, Lease } from '../store.js';
+import type {
+  AttemptEnd,
+  ClaimedJob,
+  ClaimParams,
+  EndsAndClaims,
+  ExpiredLease,
+  Lease,
+} from '../store.js';
 import type { JobProgress } from '../../types.js';
 import type { Connection } from './connection.js';
 import { crashPoint } from '../../util/crash-points.js';
@@ -63,7 +70,7 @@ export function finishAndClaim(
   conn: Connection,
   ends: AttemptEnd[],
   params: ClaimParams,
-): { applied: boolean[]; claimed: ClaimedJob[] } {
+): EndsAndClaims {
   return conn.immediate(() => ({
     applied: finishInTransaction(conn, ends),
     claimed: params.limit > 0 ? claimInTransaction(conn, params) : [],

@@ -4,6 +4,7 @@ import type {
   BatchRow,
   ClaimedJob,
   ClaimParams,
+  EndsAndClaims,
   ExpiredLease,
   Lease,
   ListJobsParams,
@@ -108,10 +109,7 @@ export class SqliteStore implements Store {
     return leases.finish(this.#conn, params.ends);
   }
 
-  async finishAndClaim(params: {
-    ends: AttemptEnd[];
-    claim: ClaimParams;
-  }): Promise<{ applied: boolean[]; claimed: ClaimedJob[] }> {
+  async finishAndClaim(params: { ends: AttemptEnd[]; claim: ClaimParams }): Promise<EndsAndClaims> {
     return leases.finishAndClaim(this.#conn, params.ends, params.claim);
   }
 

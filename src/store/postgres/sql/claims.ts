@@ -3,7 +3,14 @@
  * a claim or a tick's completions cost one round trip whatever their number.
  */
 import type { JobProgress } from '../../../types.js';
-import type { AttemptEnd, ClaimedJob, ClaimParams, ExpiredLease, Lease } from '../../store.js';
+import type {
+  AttemptEnd,
+  ClaimedJob,
+  ClaimParams,
+  EndsAndClaims,
+  ExpiredLease,
+  Lease,
+} from '../../store.js';
 import type { Queryable } from '../connection.js';
 import { toClaimedJob, type Row } from '../rows.js';
 
@@ -203,7 +210,7 @@ export async function finishAndClaimJobs(
   s: string,
   ends: AttemptEnd[],
   params: ClaimParams,
-): Promise<{ applied: boolean[]; claimed: ClaimedJob[] }> {
+): Promise<EndsAndClaims> {
   const finish = finishCtes(s, ends);
   const claim = claimCtes(s, params, finish.values.length + 1);
   const result = await client.query<Row & { applied_ends: string[] }>(
