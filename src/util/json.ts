@@ -6,8 +6,15 @@ import { PayloadError } from '../errors.js';
  * (Date, Map, Set, Buffer...) and cycles. The error names the path, e.g. `payload.items[2].when`.
  */
 export function toJsonText(value: unknown, what: string, maxBytes: number): string {
-  assertJsonSafe(value, what, new Set());
+  // The full check names the path of a bad value, so it builds a path string per key and keeps a
+  // Set against cycles: it was most of an enqueue's client-side cost (0.39 µs of 0.60 µs per job
+  // for `{ i }`; 0.21 µs with the quick look first). A value the quick look passes is plain JSON,
+  // which the full check would pass too; anything else (or deeper than MAX_QUICK_DEPTH, as a
+  // cycle is) goes to the full check, which decides and names the problem.
+  if (!plainJson(value, 0)) assertJsonSafe(value, what, new Set());
   const text = JSON.stringify(value);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most texts need no byte count.
+  if (text.length * 3 <= maxBytes) return text;
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
     throw new PayloadError(
@@ -63,4 +70,32 @@ function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
     }
   }
   seen.delete(object);
+}
+
+const MAX_QUICK_DEPTH = 64;
+
+function plainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_QUICK_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!plainJson(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key in value) {
+    if (!plainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
 }
