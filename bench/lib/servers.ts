@@ -1,6 +1,7 @@
 /** The servers the bench talks to, and whether each is up. Override with BENCH_PG_URL / BENCH_REDIS_URL. */
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
+import type { Redis } from 'ioredis';
 
 export const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -70,6 +71,21 @@ export async function pgQuery<Row = Record<string, unknown>>(
   }
 }
 
+/** Drops a schema a run made, with everything in it. */
+export async function dropSchema(schema: string): Promise<void> {
+  await pgQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+}
+
+/** Deletes the keys matching `pattern` by SCAN batches (KEYS would block a shared server). */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
 export async function pgDurability(): Promise<string> {
   const rows = await pgQuery<{ name: string; setting: string }>(
     `SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'wal_sync_method') ORDER BY name`,
@@ -84,18 +100,13 @@ export async function cleanupAfter(pid: number): Promise<void> {
       `SELECT nspname FROM pg_namespace WHERE nspname ~ $1`,
       [`^(hfbench|pgboss|gworker|rawpg)_${pid}_[0-9a-f]{8}$`],
     );
-    for (const { nspname } of schemas) await pgQuery(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+    for (const { nspname } of schemas) await dropSchema(nspname);
   }
   if ((await redisMissing()) === null) {
     const { Redis } = await import('ioredis');
     const redis = new Redis(redisOptions());
     try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `hfbench_${pid}_*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
+      await deleteKeys(redis, `hfbench_${pid}_*`);
     } finally {
       redis.disconnect();
     }

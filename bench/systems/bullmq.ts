@@ -1,7 +1,7 @@
 /** BullMQ on Redis: add, addBulk, a Worker with `concurrency`. A key prefix of its own per run, deleted after. */
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { redisOptions, uniqueName } from '../lib/servers.js';
+import { deleteKeys, redisOptions, uniqueName } from '../lib/servers.js';
 import type { Payload, QueueSystem, Running, WorkOptions } from '../lib/types.js';
 
 const QUEUE = 'bench';
@@ -75,20 +75,7 @@ export class BullmqSystem implements QueueSystem {
   async close(drop: boolean): Promise<void> {
     await this.#queue?.close();
     this.#queue = null;
-    if (drop && this.#redis && this.#prefix) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.#redis.scan(
-          cursor,
-          'MATCH',
-          `${this.#prefix}:*`,
-          'COUNT',
-          1000,
-        );
-        cursor = next;
-        if (keys.length > 0) await this.#redis.unlink(...keys);
-      } while (cursor !== '0');
-    }
+    if (drop && this.#redis && this.#prefix) await deleteKeys(this.#redis, `${this.#prefix}:*`);
     await this.#redis?.quit();
     this.#redis = null;
   }

@@ -3,7 +3,7 @@
  * documented batching (localQueue, completeJobBatchDelay). A schema of its own per run, dropped after.
  */
 import { Logger, makeWorkerUtils, run, type WorkerUtils } from 'graphile-worker';
-import { PG_URL, pgDurability, pgQuery, uniqueName } from '../lib/servers.js';
+import { PG_URL, dropSchema, pgDurability, uniqueName } from '../lib/servers.js';
 import type { Payload, QueueSystem, Running, WorkOptions } from '../lib/types.js';
 
 const TASK = 'bench';
@@ -81,6 +81,6 @@ export class GraphileSystem implements QueueSystem {
   async close(drop: boolean): Promise<void> {
     await this.#utils?.release();
     this.#utils = null;
-    if (drop && this.#schema) await pgQuery(`DROP SCHEMA IF EXISTS "${this.#schema}" CASCADE`);
+    if (drop && this.#schema) await dropSchema(this.#schema);
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JobQueue } from '../../src/index.js';
-import { PG_URL, pgDurability, pgQuery, uniqueName } from '../lib/servers.js';
+import { PG_URL, dropSchema, pgDurability, uniqueName } from '../lib/servers.js';
 import type { Payload, QueueSystem, Running, WorkOptions } from '../lib/types.js';
 
 const QUEUE = 'bench';
@@ -108,7 +108,6 @@ export class HoldfastSystem implements QueueSystem {
     this.#queue = null;
     if (!drop) return;
     if (this.#folder) rmSync(this.#folder, { recursive: true, force: true });
-    if (this.#handle?.schema)
-      await pgQuery(`DROP SCHEMA IF EXISTS "${this.#handle.schema}" CASCADE`);
+    if (this.#handle?.schema) await dropSchema(this.#handle.schema);
   }
 }

@@ -1,6 +1,6 @@
 /** pg-boss on PostgreSQL: send, insert (bulk), work with batchSize; a schema of its own per run, dropped after. */
 import PgBoss from 'pg-boss';
-import { PG_URL, pgDurability, pgQuery, uniqueName } from '../lib/servers.js';
+import { PG_URL, dropSchema, pgDurability, uniqueName } from '../lib/servers.js';
 import type { Payload, QueueSystem, Running, WorkOptions } from '../lib/types.js';
 
 const QUEUE = 'bench';
@@ -73,6 +73,6 @@ export class PgBossSystem implements QueueSystem {
   async close(drop: boolean): Promise<void> {
     await this.#boss?.stop({ graceful: true, wait: true, timeout: 5_000 });
     this.#boss = null;
-    if (drop && this.#schema) await pgQuery(`DROP SCHEMA IF EXISTS "${this.#schema}" CASCADE`);
+    if (drop && this.#schema) await dropSchema(this.#schema);
   }
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { PG_URL, pgDurability, pgQuery, uniqueName } from '../lib/servers.js';
+import { PG_URL, dropSchema, pgDurability, pgQuery, uniqueName } from '../lib/servers.js';
 
 export interface Floor {
   readonly name: string;
@@ -138,7 +138,7 @@ export class RawPgFloor implements Floor {
       return { jobs: done, ms: performance.now() - started };
     } finally {
       await client.end();
-      await pgQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await dropSchema(schema);
     }
   }
 }
