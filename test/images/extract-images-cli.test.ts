@@ -19,16 +19,38 @@ function sandbox() {
   const db = join(dir, 'queue.db');
   const out = join(dir, 'out');
   const workItems = join(dir, 'work_items.json');
-  const args = (...rest: string[]) => ['--db', db, ...rest];
   return {
     dir,
     db,
     out,
     workItems,
-    env,
-    run: (...rest: string[]) => runCli(args(...rest), { cwd: dir, env }),
-    args,
+    run: (...rest: string[]) => runCli(['--db', db, ...rest], { cwd: dir, env }),
+    /** The same command as `run`, started without waiting, so that the test can signal it mid-run. */
+    start: (...rest: string[]) =>
+      spawnTracked(process.execPath, [CLI, '--db', db, ...rest], { cwd: dir, env }),
+    /** Writes the header and rows to homes.csv in the sandbox. */
+    writeCsv: (rows: string[]) => writeFileSync(join(dir, 'homes.csv'), `${rows.join('\n')}\n`),
   };
+}
+
+/** homes.csv with one property per row, each one PNG that the server sends `delayMs` late. */
+async function slowPhotos(
+  box: ReturnType<typeof sandbox>,
+  count: number,
+  street: string,
+  delayMs: number,
+) {
+  const server = await startServer();
+  const rows = ['address,photo'];
+  for (let p = 0; p < count; p++) {
+    server.route(
+      `/img/${p}.png`,
+      (req, res) => void setTimeout(() => send(png(p), 'image/png')(req, res), delayMs),
+    );
+    rows.push(`${p} ${street},${server.url(`/img/${p}.png`)}`);
+  }
+  box.writeCsv(rows);
+  return server;
 }
 
 interface Manifest {
@@ -66,15 +88,18 @@ function mtimes(dir: string): Record<string, number> {
 describe('holdfast extract-images', () => {
   it('runs the examples offline, then a re-run resumes and fetches nothing', async () => {
     const box = sandbox();
-    const first = await box.run(
-      'extract-images',
-      '--csv',
-      EXAMPLES_CSV,
-      '--out',
-      box.out,
-      '--work-items',
-      box.workItems,
-    );
+    const extract = (...more: string[]) =>
+      box.run(
+        'extract-images',
+        '--csv',
+        EXAMPLES_CSV,
+        '--out',
+        box.out,
+        '--work-items',
+        box.workItems,
+        ...more,
+      );
+    const first = await extract();
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(
@@ -106,15 +131,7 @@ describe('holdfast extract-images', () => {
     );
 
     const before = mtimes(box.out);
-    const again = await box.run(
-      'extract-images',
-      '--csv',
-      EXAMPLES_CSV,
-      '--out',
-      box.out,
-      '--work-items',
-      box.workItems,
-    );
+    const again = await extract();
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('enqueued 0 properties (30 already there)');
     expect(again.stdout).toContain(
@@ -123,17 +140,7 @@ describe('holdfast extract-images', () => {
     expect(mtimes(box.out)).toEqual(before);
 
     // A new batch runs every property again: the manifests make each one a no-op.
-    const fresh = await box.run(
-      'extract-images',
-      '--csv',
-      EXAMPLES_CSV,
-      '--out',
-      box.out,
-      '--work-items',
-      box.workItems,
-      '--batch',
-      'again',
-    );
+    const fresh = await extract('--batch', 'again');
     expect(fresh.code).toBe(0);
     expect(fresh.stdout).toContain('enqueued 30 properties');
     expect(fresh.stdout).toContain('images: 0 saved by this run, 0 duplicates skipped');
@@ -249,8 +256,8 @@ describe('holdfast extract-images', () => {
       rows.push(`${p} Kill Test Rd,${server.url(`/p${p}`)}`);
     }
     server.route('/img/shared.png', send(png(1), 'image/png'));
-    writeFileSync(join(box.dir, 'homes.csv'), `${rows.join('\n')}\n`);
-    const args = box.args(
+    box.writeCsv(rows);
+    const args = [
       'extract-images',
       '--csv',
       'homes.csv',
@@ -262,9 +269,9 @@ describe('holdfast extract-images', () => {
       '--lease',
       '1s',
       '--no-progress',
-    );
+    ];
 
-    const child = spawnTracked(process.execPath, [CLI, ...args], { cwd: box.dir, env: box.env });
+    const child = box.start(...args);
     await waitForOutput(child, (text) => (text.match(/^done /gm) ?? []).length >= 2);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -278,7 +285,7 @@ describe('holdfast extract-images', () => {
       }
     }
 
-    const rerun = await runCli(args, { cwd: box.dir, env: box.env });
+    const rerun = await box.run(...args);
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toContain('enqueued 0 properties (10 already there)');
     expect(rerun.stdout).toContain('10 of 10 properties completed, 0 failed');
@@ -296,17 +303,8 @@ describe('holdfast extract-images', () => {
 
   it('stops on Ctrl-C with exit 130 and a resume hint; the same command then finishes the rest', async () => {
     const box = sandbox();
-    const server = await startServer();
-    const rows = ['address,photo'];
-    for (let p = 0; p < 8; p++) {
-      server.route(
-        `/img/${p}.png`,
-        (req, res) => void setTimeout(() => send(png(p), 'image/png')(req, res), 150),
-      );
-      rows.push(`${p} Signal St,${server.url(`/img/${p}.png`)}`);
-    }
-    writeFileSync(join(box.dir, 'homes.csv'), `${rows.join('\n')}\n`);
-    const args = box.args(
+    const server = await slowPhotos(box, 8, 'Signal St', 150);
+    const args = [
       'extract-images',
       '--csv',
       'homes.csv',
@@ -316,8 +314,8 @@ describe('holdfast extract-images', () => {
       '--concurrency',
       '1',
       '--no-progress',
-    );
-    const child = spawnTracked(process.execPath, [CLI, ...args], { cwd: box.dir, env: box.env });
+    ];
+    const child = box.start(...args);
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     await waitForOutput(child, (text) => text.includes('done '));
@@ -327,7 +325,7 @@ describe('holdfast extract-images', () => {
     expect(stdout).toMatch(
       /stopped: run the same command again to resume the \d+ unfinished properties/,
     );
-    const rerun = await runCli(args, { cwd: box.dir, env: box.env });
+    const rerun = await box.run(...args);
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toContain('8 of 8 properties completed, 0 failed');
     expect(readOutput(box.out)).toHaveLength(8);
@@ -337,16 +335,7 @@ describe('holdfast extract-images', () => {
 
   it('two processes on the same CSV share the work: each property once, one intact work_items.json', async () => {
     const box = sandbox();
-    const server = await startServer();
-    const rows = ['address,photo'];
-    for (let p = 0; p < 12; p++) {
-      server.route(
-        `/img/${p}.png`,
-        (req, res) => void setTimeout(() => send(png(p), 'image/png')(req, res), 40),
-      );
-      rows.push(`${p} Shared Ct,${server.url(`/img/${p}.png`)}`);
-    }
-    writeFileSync(join(box.dir, 'homes.csv'), `${rows.join('\n')}\n`);
+    const server = await slowPhotos(box, 12, 'Shared Ct', 40);
     writeFileSync(box.workItems, JSON.stringify({ owner: 'another tool' }));
     const args = [
       'extract-images',
