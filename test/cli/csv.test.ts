@@ -14,12 +14,10 @@ describe('holdfast enqueue --csv', () => {
   it('enqueues one job per row, keyed by a column, and a re-run enqueues nothing new', async () => {
     const s = sandbox();
     writeFileSync(join(s.dir, 'properties.csv'), PROPERTIES);
-    expect(
-      await s.ok('enqueue', 'images', '--csv', 'properties.csv', '--key-column', 'address'),
-    ).toBe('enqueued 3 jobs (0 already there) in batch properties.csv\n');
-    expect(
-      await s.ok('enqueue', 'images', '--csv', 'properties.csv', '--key-column', 'address'),
-    ).toBe('enqueued 0 jobs (3 already there) in batch properties.csv\n');
+    const enqueue = () =>
+      s.ok('enqueue', 'images', '--csv', 'properties.csv', '--key-column', 'address');
+    expect(await enqueue()).toBe('enqueued 3 jobs (0 already there) in batch properties.csv\n');
+    expect(await enqueue()).toBe('enqueued 0 jobs (3 already there) in batch properties.csv\n');
     const jobs = JSON.parse(await s.ok('jobs', '--batch', 'properties.csv', '--json')) as Array<{
       key: string;
       payload: unknown;
@@ -66,14 +64,9 @@ describe('holdfast enqueue --csv', () => {
   it('reports an unclosed quote and a ragged row with their lines, exit 2, enqueueing nothing', async () => {
     const s = sandbox();
     writeFileSync(join(s.dir, 'broken.csv'), 'address,city\nA,1\nB,2,extra\nC,3\n"D,4\nE,5\n');
-    const result = await s.run(
-      'enqueue',
-      'images',
-      '--csv',
-      'broken.csv',
-      '--key-column',
-      'address',
-    );
+    const enqueue = (...more: string[]) =>
+      s.run('enqueue', 'images', '--csv', 'broken.csv', '--key-column', 'address', ...more);
+    const result = await enqueue();
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
@@ -83,15 +76,7 @@ describe('holdfast enqueue --csv', () => {
     );
     expect(await s.counts()).toEqual({ all: 0 });
 
-    const skipped = await s.run(
-      'enqueue',
-      'images',
-      '--csv',
-      'broken.csv',
-      '--key-column',
-      'address',
-      '--skip-invalid',
-    );
+    const skipped = await enqueue('--skip-invalid');
     expect(skipped.code).toBe(0);
     expect(skipped.stdout).toBe('enqueued 2 jobs (0 already there) in batch broken.csv\n');
     expect(skipped.stderr).toContain(
