@@ -20,6 +20,13 @@ export interface Settings {
 const payloads = (count: number, from = 0): Payload[] =>
   Array.from({ length: count }, (_, k) => ({ i: from + k }));
 
+/** The rate of `jobs` done in `ms`; `capped` when a time cap left fewer than `asked` done. */
+const rateOf = (jobs: number, ms: number, asked: number): Partial<Result> => ({
+  jobs_per_s: (jobs / ms) * 1000,
+  jobs,
+  ...(jobs < asked ? { capped: true } : {}),
+});
+
 export async function enqueue(system: QueueSystem, s: Settings): Promise<Partial<Result>> {
   const started = performance.now();
   let done = 0;
@@ -28,15 +35,14 @@ export async function enqueue(system: QueueSystem, s: Settings): Promise<Partial
     done++;
     if ((done & 63) === 0 && performance.now() - started > s.capMs) break;
   }
-  const ms = performance.now() - started;
-  return { jobs_per_s: (done / ms) * 1000, jobs: done, ...(done < s.jobs ? { capped: true } : {}) };
+  return rateOf(done, performance.now() - started, s.jobs);
 }
 
 export async function bulk(system: QueueSystem, s: Settings): Promise<Partial<Result>> {
   const items = payloads(s.jobs);
   const started = performance.now();
   await system.addBulk(items);
-  return { jobs_per_s: (s.jobs / (performance.now() - started)) * 1000, jobs: s.jobs };
+  return rateOf(s.jobs, performance.now() - started, s.jobs);
 }
 
 /**
@@ -73,16 +79,18 @@ export async function drain(
   let completed = 0;
   let allDone!: () => void;
   const finished = new Promise<void>((resolve) => (allDone = resolve));
+  const markStart = () => {
+    if (firstAt === 0) firstAt = performance.now();
+  };
   const running = await system.work({
     concurrency,
+    // The no-op handler stays synchronous: an async one would measure a promise per job too.
     handler: delayMs
       ? async () => {
-          if (firstAt === 0) firstAt = performance.now();
+          markStart();
           await sleep(delayMs);
         }
-      : () => {
-          if (firstAt === 0) firstAt = performance.now();
-        },
+      : markStart,
     onCompleted: () => {
       completed++;
       lastAt = performance.now();
@@ -94,13 +102,9 @@ export async function drain(
   const end = capped ? performance.now() : lastAt;
   await running.stop();
   if (firstAt === 0) throw new Error(`no job started within ${s.capMs} ms`);
-  const rate = (count / (end - firstAt)) * 1000;
-  return {
-    jobs_per_s: rate,
-    jobs: count,
-    ...(count < s.jobs ? { capped: true } : {}),
-    ...(delayMs ? { fraction_of_ideal: rate / ((concurrency * 1000) / delayMs) } : {}),
-  };
+  const result = rateOf(count, end - firstAt, s.jobs);
+  if (delayMs) result.fraction_of_ideal = result.jobs_per_s! / ((concurrency * 1000) / delayMs);
+  return result;
 }
 
 /**
@@ -277,7 +281,7 @@ export async function procs(
 
 export async function floor(system: Floor, s: Settings, batch: number): Promise<Partial<Result>> {
   const { jobs, ms } = await system.run(s.jobs, batch, s.capMs);
-  return { jobs_per_s: (jobs / ms) * 1000, jobs, ...(jobs < s.jobs ? { capped: true } : {}) };
+  return rateOf(jobs, ms, s.jobs);
 }
 
 interface WorkerHandle {
