@@ -82,11 +82,13 @@ export class JobQueue extends TypedEmitter<QueueEvents> {
     options: EnqueueOptions = {},
   ): Promise<EnqueueResult<P>> {
     const connection = options?.connection;
-    const results =
-      connection === undefined
-        ? await this.store.enqueue({ jobs: [this.toNewJob(queue, payload, options ?? {})] })
-        : await this.enqueueMany([{ queue, payload, options }], { connection });
-    if (connection === undefined) this.#announce(results);
+    if (connection !== undefined) {
+      const [result] = await this.enqueueMany([{ queue, payload, options }], { connection });
+      return result as EnqueueResult<P>;
+    }
+    // Straight to the store: enqueueMany's chunking costs more than one insert.
+    const results = await this.store.enqueue({ jobs: [this.toNewJob(queue, payload, options)] });
+    this.#announce(results);
     return results[0] as EnqueueResult<P>;
   }
 
