@@ -4,7 +4,7 @@
  */
 import { JOB_STATUSES } from '../states.js';
 import type { JobStatus } from '../types.js';
-import { parseDuration } from '../util/duration.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
 import { UsageError } from './errors.js';
 import { jsonErrorPosition } from './json-position.js';
 
@@ -23,13 +23,33 @@ export function parseIntegerArg(
   return number;
 }
 
-/** `500ms`, `30s`, `5m`, `1h`, `7d` or a number of ms. */
-export function parseDurationArg(value: string, flag: string): number {
+/** `500ms`, `30s`, `5m`, `1h`, `7d` or a number of ms; one shorter than `minMs` is refused. */
+export function parseDurationArg(value: string, flag: string, minMs = 0): number {
+  let ms: number;
   try {
-    return parseDuration(value, flag);
+    ms = parseDuration(value, flag);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  if (ms < minMs) {
+    throw new UsageError(
+      `${flag} must be at least ${formatDuration(minMs)}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return ms;
+}
+
+/**
+ * Parses a flag only when it was given, so the library's default applies otherwise:
+ * `optionalArg(flags.lease, parseDurationArg, '--lease', 100)`.
+ */
+export function optionalArg<T, Rest extends unknown[]>(
+  value: string | undefined,
+  parse: (value: string, flag: string, ...rest: Rest) => T,
+  flag: string,
+  ...rest: Rest
+): T | undefined {
+  return value === undefined ? undefined : parse(value, flag, ...rest);
 }
 
 export function parseStatusArg(

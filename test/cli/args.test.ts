@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  optionalArg,
   parseDurationArg,
   parseIntegerArg,
   parseJsonArg,
@@ -32,6 +33,12 @@ describe('CLI argument parsers', () => {
     expect(parseDurationArg('1.5s', '--lease')).toBe(1_500);
     expect(parseDurationArg('7d', '--older-than')).toBe(604_800_000);
     expect(() => parseDurationArg('soon', '--lease')).toThrow(UsageError);
+    expect(() => parseDurationArg('50ms', '--lease', 100)).toThrow(
+      '--lease must be at least 100ms, got "50ms"',
+    );
+    expect(optionalArg(undefined, parseIntegerArg, '--concurrency', 1)).toBeUndefined();
+    expect(optionalArg('3', parseIntegerArg, '--concurrency', 1)).toBe(3);
+    expect(() => optionalArg('0', parseIntegerArg, '--concurrency', 1)).toThrow('--concurrency');
     expect(parseStatusArg('failed', '--status')).toBe('failed');
     expect(() => parseStatusArg('bogus', '--status')).toThrow(
       '--status must be one of pending, running, retrying, completed, failed, cancelled; got "bogus"',

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { startDashboard, DEFAULT_DASHBOARD_PORT } from '../../dashboard/server.js';
-import { parseIntegerArg, parseNameArg } from '../args.js';
+import { optionalArg, parseIntegerArg, parseNameArg } from '../args.js';
 import { withQueue } from '../context.js';
 import { UsageError } from '../errors.js';
 import { note, print } from '../output.js';
@@ -45,10 +45,8 @@ export function registerDashboard(program: Command): void {
     )
     .action(async (flags: DashboardFlags, command: Command) => {
       const port =
-        flags.port === undefined
-          ? DEFAULT_DASHBOARD_PORT
-          : parseIntegerArg(flags.port, '--port', 0, 65_535);
-      const host = flags.host === undefined ? '127.0.0.1' : parseNameArg(flags.host, '--host');
+        optionalArg(flags.port, parseIntegerArg, '--port', 0, 65_535) ?? DEFAULT_DASHBOARD_PORT;
+      const host = optionalArg(flags.host, parseNameArg, '--host') ?? '127.0.0.1';
       const token = flags.token ?? process.env.HOLDFAST_DASHBOARD_TOKEN ?? undefined;
       if (token !== undefined && token.length < 8)
         throw new UsageError('--token must be at least 8 characters (a long random one is best)');

@@ -4,7 +4,13 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { EnqueueOptions } from '../../client.js';
-import { parseDurationArg, parseIntegerArg, parseJsonArg, parseNameArg } from '../args.js';
+import {
+  optionalArg,
+  parseDurationArg,
+  parseIntegerArg,
+  parseJsonArg,
+  parseNameArg,
+} from '../args.js';
 import { withQueue } from '../context.js';
 import { importCsv, openCsvForImport, printImportReport } from '../csv-import.js';
 import { UsageError } from '../errors.js';
@@ -90,16 +96,16 @@ export function registerEnqueue(program: Command): void {
         );
       if (flags.key !== undefined)
         throw new UsageError('--key names one job; with --csv use --key-column <column>');
-      const keyColumn =
-        flags.keyColumn === undefined ? undefined : parseNameArg(flags.keyColumn, '--key-column');
+      const keyColumn = optionalArg(flags.keyColumn, parseNameArg, '--key-column');
       if (flags.concurrencyKey !== undefined)
         throw new UsageError(
           '--concurrency-key names one job; with --csv use --concurrency-key-column <column>',
         );
-      const concurrencyKeyColumn =
-        flags.concurrencyKeyColumn === undefined
-          ? undefined
-          : parseNameArg(flags.concurrencyKeyColumn, '--concurrency-key-column');
+      const concurrencyKeyColumn = optionalArg(
+        flags.concurrencyKeyColumn,
+        parseNameArg,
+        '--concurrency-key-column',
+      );
       const batch = options.batch ?? basename(flags.csv);
       const table = await openCsvForImport(flags.csv, keyColumn, concurrencyKeyColumn);
       await withQueue(command, async (jobs) => {
@@ -126,11 +132,8 @@ function jobOptions(flags: EnqueueFlags): EnqueueOptions {
   if (flags.delay !== undefined) options.delay = parseDurationArg(flags.delay, '--delay');
   if (flags.maxAttempts !== undefined)
     options.maxAttempts = parseIntegerArg(flags.maxAttempts, '--max-attempts', 1, 1_000);
-  if (flags.timeout !== undefined) {
-    options.timeout = parseDurationArg(flags.timeout, '--timeout');
-    if (options.timeout < 1)
-      throw new UsageError(`--timeout must be at least 1ms, got ${JSON.stringify(flags.timeout)}`);
-  }
+  if (flags.timeout !== undefined)
+    options.timeout = parseDurationArg(flags.timeout, '--timeout', 1);
   if (flags.batch !== undefined) options.batch = parseNameArg(flags.batch, '--batch');
   if (flags.concurrencyKey !== undefined)
     options.concurrencyKey = parseNameArg(flags.concurrencyKey, '--concurrency-key');

@@ -16,7 +16,7 @@ import { ProgressTracker } from '../../progress/progress-tracker.js';
 import { TerminalProgress } from '../../progress/terminal-progress.js';
 import type { Job } from '../../types.js';
 import { parseByteSize } from '../../util/duration.js';
-import { parseDurationArg, parseIntegerArg, parseNameArg } from '../args.js';
+import { optionalArg, parseDurationArg, parseIntegerArg, parseNameArg } from '../args.js';
 import { withQueue } from '../context.js';
 import { UsageError } from '../errors.js';
 import { note, print } from '../output.js';
@@ -88,24 +88,17 @@ export function registerExtractImages(program: Command): void {
           'extract-images needs --csv <file>, e.g. --csv examples/properties.csv',
         );
       const concurrency = parseIntegerArg(flags.concurrency, '--concurrency', 1, 1_000);
-      const maxAttempts =
-        flags.maxAttempts === undefined
-          ? undefined
-          : parseIntegerArg(flags.maxAttempts, '--max-attempts', 1, 1_000);
-      const backoffMin =
-        flags.backoffMin === undefined
-          ? undefined
-          : parseDurationArg(flags.backoffMin, '--backoff-min');
-      const lease =
-        flags.lease === undefined ? undefined : parseDurationArg(flags.lease, '--lease');
-      if (lease !== undefined && lease < 100)
-        throw new UsageError(`--lease must be at least 100ms, got ${JSON.stringify(flags.lease)}`);
-      let maxImageSize: number;
-      try {
-        maxImageSize = parseByteSize(flags.maxImageSize, '--max-image-size');
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
+      const maxAttempts = optionalArg(
+        flags.maxAttempts,
+        parseIntegerArg,
+        '--max-attempts',
+        1,
+        1_000,
+      );
+      const backoffMin = optionalArg(flags.backoffMin, parseDurationArg, '--backoff-min');
+      const lease = optionalArg(flags.lease, parseDurationArg, '--lease', 100);
+      // A ValidationError exits 2 like a UsageError; its message names the flag.
+      const maxImageSize = parseByteSize(flags.maxImageSize, '--max-image-size');
       const batch = parseNameArg(flags.batch ?? basename(flags.csv, extname(flags.csv)), '--batch');
       const sourceColumns = flags.sourceColumns
         ?.split(',')
@@ -128,7 +121,7 @@ export function registerExtractImages(program: Command): void {
                 options: {
                   key: property.address,
                   batch,
-                  ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+                  maxAttempts,
                 },
               };
             }
@@ -170,10 +163,9 @@ export function registerExtractImages(program: Command): void {
         });
         const executor = queue.work(IMAGES_QUEUE, createImageExtractionHandler(extractor), {
           concurrency,
-          ...(lease !== undefined ? { lease } : {}),
-          ...(backoffMin !== undefined
-            ? { backoff: { min: backoffMin, max: Math.max(backoffMin, 300_000) } }
-            : {}),
+          // Undefined takes the worker's default; the longest delay defaults to at least min.
+          lease,
+          backoff: { min: backoffMin },
           exitWhenEmpty: true,
           handleSignals: true,
         });

@@ -14,7 +14,7 @@ import { JOB_STATUSES, emptyCounts } from '../../states.js';
 import { isPostgresUrl } from '../../store/open.js';
 import type { JobRecord, Store } from '../../store/store.js';
 import type { StatusCounts } from '../../types.js';
-import { parseIntegerArg } from '../args.js';
+import { optionalArg, parseIntegerArg } from '../args.js';
 import { StoreError } from '../../errors.js';
 import { UsageError } from '../errors.js';
 import { print, table } from '../output.js';
@@ -42,9 +42,7 @@ export function registerMigrateStore(program: Command): void {
     .action(async (flags: Flags) => {
       const { from, to } = checkFlags(flags);
       const pageSize =
-        flags.pageSize === undefined
-          ? 500
-          : parseIntegerArg(flags.pageSize, '--page-size', 1, 10_000);
+        optionalArg(flags.pageSize, parseIntegerArg, '--page-size', 1, 10_000) ?? 500;
       const source = await JobQueue.open({ db: from });
       try {
         await refuseLiveLeases(source.store, from);

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { TERMINAL_STATUSES } from '../../states.js';
 import { formatDuration } from '../../util/duration.js';
-import { parseDurationArg, parseStatusArg } from '../args.js';
+import { optionalArg, parseDurationArg, parseStatusArg } from '../args.js';
 import { withQueue } from '../context.js';
 import { UsageError } from '../errors.js';
 import { print } from '../output.js';
@@ -24,10 +24,7 @@ export function registerPurge(program: Command): void {
           'purge needs --older-than <duration>, e.g. --older-than 7d (0s purges every finished job)',
         );
       const olderThan = parseDurationArg(flags.olderThan, '--older-than');
-      const status =
-        flags.status === undefined
-          ? undefined
-          : parseStatusArg(flags.status, '--status', TERMINAL_STATUSES);
+      const status = optionalArg(flags.status, parseStatusArg, '--status', TERMINAL_STATUSES);
       await withQueue(command, async (queue) => {
         const count = await queue.purge({ olderThan, ...(status ? { status } : {}) });
         print(

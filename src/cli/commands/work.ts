@@ -7,7 +7,7 @@ import type { JobQueue } from '../../client.js';
 import type { Job, JobLogger } from '../../types.js';
 import { startMetricsServer } from '../../metrics/server.js';
 import { formatDuration } from '../../util/duration.js';
-import { parseDurationArg, parseIntegerArg, parseNameArg } from '../args.js';
+import { optionalArg, parseDurationArg, parseIntegerArg, parseNameArg } from '../args.js';
 import { withQueue } from '../context.js';
 import { UsageError } from '../errors.js';
 import { loadHandler } from '../handler-module.js';
@@ -61,45 +61,31 @@ export function registerWork(program: Command): void {
       const queues = queueArgs.map((name) => parseNameArg(name, '<queue>'));
       if (flags.handler === undefined)
         throw new UsageError('work needs --handler <module>, e.g. --handler ./handler.js');
-      const concurrency =
-        flags.concurrency === undefined
-          ? undefined
-          : parseIntegerArg(flags.concurrency, '--concurrency', 1, 10_000);
-      const prefetch =
-        flags.prefetch === undefined
-          ? undefined
-          : parseIntegerArg(flags.prefetch, '--prefetch', 0, 10_000);
-      const lease =
-        flags.lease === undefined ? undefined : parseDurationArg(flags.lease, '--lease');
-      if (lease !== undefined && lease < 100)
-        throw new UsageError(`--lease must be at least 100ms, got ${JSON.stringify(flags.lease)}`);
-      const min =
-        flags.backoffMin === undefined
-          ? undefined
-          : parseDurationArg(flags.backoffMin, '--backoff-min');
-      const max =
-        flags.backoffMax === undefined
-          ? undefined
-          : parseDurationArg(flags.backoffMax, '--backoff-max');
+      const concurrency = optionalArg(
+        flags.concurrency,
+        parseIntegerArg,
+        '--concurrency',
+        1,
+        10_000,
+      );
+      const prefetch = optionalArg(flags.prefetch, parseIntegerArg, '--prefetch', 0, 10_000);
+      const lease = optionalArg(flags.lease, parseDurationArg, '--lease', 100);
+      const min = optionalArg(flags.backoffMin, parseDurationArg, '--backoff-min');
+      const max = optionalArg(flags.backoffMax, parseDurationArg, '--backoff-max');
       if (min !== undefined && max !== undefined && max < min) {
         throw new UsageError(
           `--backoff-max (${flags.backoffMax}) must be at least --backoff-min (${flags.backoffMin})`,
         );
       }
-      const shutdownGrace =
-        flags.shutdownGrace === undefined
-          ? undefined
-          : parseDurationArg(flags.shutdownGrace, '--shutdown-grace');
-      const pollInterval =
-        flags.pollInterval === undefined
-          ? undefined
-          : parseDurationArg(flags.pollInterval, '--poll-interval');
-      if (pollInterval !== undefined && pollInterval < 1)
-        throw new UsageError('--poll-interval must be at least 1ms');
-      const metricsPort =
-        flags.metricsPort === undefined
-          ? undefined
-          : parseIntegerArg(flags.metricsPort, '--metrics-port', 0, 65_535);
+      const shutdownGrace = optionalArg(flags.shutdownGrace, parseDurationArg, '--shutdown-grace');
+      const pollInterval = optionalArg(flags.pollInterval, parseDurationArg, '--poll-interval', 1);
+      const metricsPort = optionalArg(
+        flags.metricsPort,
+        parseIntegerArg,
+        '--metrics-port',
+        0,
+        65_535,
+      );
       const handler = await loadHandler(flags.handler);
       await withQueue(command, async (queue) => {
         // Started before the worker, so the metrics see its first jobs' events.
@@ -114,12 +100,13 @@ export function registerWork(program: Command): void {
         const quiet = flags.quiet === true;
         if (!quiet) reportJobs(queue);
         const executor = queue.work(queues, handler, {
-          ...(concurrency !== undefined ? { concurrency } : {}),
-          ...(prefetch !== undefined ? { prefetch } : {}),
-          ...(lease !== undefined ? { lease } : {}),
-          ...(shutdownGrace !== undefined ? { shutdownGrace } : {}),
-          ...(pollInterval !== undefined ? { pollInterval } : {}),
-          backoff: { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) },
+          // An option left undefined takes the worker's default.
+          concurrency,
+          prefetch,
+          lease,
+          shutdownGrace,
+          pollInterval,
+          backoff: { min, max },
           exitWhenEmpty: flags.exitWhenEmpty === true,
           handleSignals: true,
           logger: stderrLogger(quiet),
