@@ -16,6 +16,25 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A fresh schema name on the test server, dropped after the test. */
+function targetSchema(prefix: string): string {
+  const schema = randomSchema(prefix);
+  cleanups.push(() => dropSchema(schema));
+  return schema;
+}
+
+/** An open SQLite queue in a temp folder, closed after the test. */
+async function sqliteSource(): Promise<{ db: string; queue: JobQueue }> {
+  const db = join(tempDir(), 'queue.db');
+  const queue = await JobQueue.open({ db });
+  cleanups.push(() => queue.close());
+  return { db, queue };
+}
+
+function migrate(db: string, schema: string) {
+  return runCli(['migrate-store', '--from', db, '--to', TEST_PG, '--schema', schema]);
+}
+
 async function claim(store: Store, queue: string, leaseMs = 30_000): Promise<ClaimedJob> {
   const [job] = await store.claim({
     queues: [queue],
@@ -134,21 +153,11 @@ async function everything(
 
 describe('holdfast migrate-store (SQLite -> PostgreSQL)', () => {
   it('copies every job, batch and attempt; re-running copies nothing; new ids follow the copied ones', async () => {
-    const dir = tempDir();
-    const db = join(dir, 'queue.db');
+    const db = join(tempDir(), 'queue.db');
     await seedSqlite(db);
-    const schema = randomSchema('mig');
-    cleanups.push(() => dropSchema(schema));
+    const schema = targetSchema('mig');
 
-    const first = await runCli([
-      'migrate-store',
-      '--from',
-      db,
-      '--to',
-      TEST_PG,
-      '--schema',
-      schema,
-    ]);
+    const first = await migrate(db, schema);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('jobs:     7 copied, 0 already there');
@@ -209,24 +218,12 @@ describe('holdfast migrate-store (SQLite -> PostgreSQL)', () => {
   });
 
   it('refuses while workers hold live leases on the source, and copies nothing', async () => {
-    const dir = tempDir();
-    const db = join(dir, 'queue.db');
-    const queue = await JobQueue.open({ db });
-    cleanups.push(() => queue.close());
+    const { db, queue } = await sqliteSource();
     await queue.store.enqueue({ jobs: [newJob(), newJob()] });
     await claim(queue.store, 'q', 60_000);
-    const schema = randomSchema('live');
-    cleanups.push(() => dropSchema(schema));
+    const schema = targetSchema('live');
 
-    const result = await runCli([
-      'migrate-store',
-      '--from',
-      db,
-      '--to',
-      TEST_PG,
-      '--schema',
-      schema,
-    ]);
+    const result = await migrate(db, schema);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/1 running job with live leases/);
     expect(result.stderr).toMatch(/stop the workers first \(SIGTERM/);
@@ -237,28 +234,16 @@ describe('holdfast migrate-store (SQLite -> PostgreSQL)', () => {
   });
 
   it('refuses a target that holds other jobs under the same ids, and copies nothing', async () => {
-    const dir = tempDir();
-    const db = join(dir, 'queue.db');
-    const source = await JobQueue.open({ db });
-    cleanups.push(() => source.close());
+    const { db, queue: source } = await sqliteSource();
     await source.store.enqueue({
       jobs: [newJob({ queue: 'from-sqlite' }), newJob({ queue: 'from-sqlite' })],
     });
-    const schema = randomSchema('used');
-    cleanups.push(() => dropSchema(schema));
+    const schema = targetSchema('used');
     const pg = await openTestStore(schema);
     cleanups.push(() => pg.close());
     await pg.enqueue({ jobs: [newJob({ queue: 'already-here' })] });
 
-    const result = await runCli([
-      'migrate-store',
-      '--from',
-      db,
-      '--to',
-      TEST_PG,
-      '--schema',
-      schema,
-    ]);
+    const result = await migrate(db, schema);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/already holds a different job 1 .*empty schema/);
     expect((await pg.listJobs({ limit: 10 })).map((job) => job.queue)).toEqual(['already-here']);
