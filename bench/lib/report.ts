@@ -1,7 +1,7 @@
 /** Aggregates runs into figures (median, min, max) and renders bench/RESULTS.md. */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem, loadavg, release } from 'node:os';
-import { median, round } from './stats.js';
+import { formatFigure, median, round } from './stats.js';
 import type { TargetCheck } from './targets.js';
 import type { Result } from './types.js';
 
@@ -65,11 +65,7 @@ const cell = (figure: Figure, key: NumericKey, scale = 1, digits?: number): stri
   if (value === undefined) return '';
   const show = (n: number) => {
     const v = n * scale;
-    return digits !== undefined
-      ? v.toFixed(digits)
-      : v >= 100
-        ? Math.round(v).toLocaleString('en-US')
-        : String(Number(v.toPrecision(3)));
+    return digits !== undefined ? v.toFixed(digits) : formatFigure(v);
   };
   const range =
     figure.runs.length > 1 ? ` (${show(figure.min[key]!)}–${show(figure.max[key]!)})` : '';

@@ -16,6 +16,13 @@ export function round(value: number): number {
   return Number(value.toPrecision(3));
 }
 
+/** A figure as RESULTS.md and the targets show it: whole and grouped from 100 up, else 3 digits. */
+export function formatFigure(value: number): string {
+  return value >= 100
+    ? Math.round(value).toLocaleString('en-US')
+    : String(Number(value.toPrecision(3)));
+}
+
 /** Wall-clock time in ms with sub-ms precision, comparable between processes on one machine. */
 export function absoluteNow(): number {
   return performance.timeOrigin + performance.now();

@@ -1,4 +1,5 @@
 /** The issue's targets, checked on the medians of one run of the bench (ratios in the same run). */
+import { formatFigure } from './stats.js';
 import type { Result } from './types.js';
 
 export interface TargetCheck {
@@ -11,9 +12,7 @@ export interface TargetCheck {
 type Figures = Map<string, Result>;
 
 const fmt = (n: number | undefined, unit = '') =>
-  n === undefined || !Number.isFinite(n)
-    ? '?'
-    : `${n >= 100 ? Math.round(n).toLocaleString('en-US') : Number(n.toPrecision(3))}${unit}`;
+  n === undefined || !Number.isFinite(n) ? '?' : `${formatFigure(n)}${unit}`;
 
 export function checkTargets(results: Result[]): TargetCheck[] {
   const figures: Figures = new Map(
