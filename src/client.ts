@@ -53,15 +53,14 @@ export type {
 } from './client/options.js';
 
 export class JobQueue extends TypedEmitter<QueueEvents> {
-  readonly store: Store;
-  readonly maxPayloadBytes: number;
   readonly #executors = new Set<JobExecutor>();
   #closed = false;
 
-  private constructor(store: Store, maxPayloadBytes: number) {
+  private constructor(
+    readonly store: Store,
+    readonly maxPayloadBytes: number,
+  ) {
     super();
-    this.store = store;
-    this.maxPayloadBytes = maxPayloadBytes;
   }
 
   /** Opens (and migrates) the store named by `db`, HOLDFAST_DB, or the default SQLite file. */
