@@ -7,7 +7,6 @@ import { formatRate, parseRate, type QueueLimits } from '../../flow/limits.js';
 import type { QueueConfig } from '../../store/store.js';
 import { parseIntegerArg, parseNameArg } from '../args.js';
 import { withQueue } from '../context.js';
-import { UsageError } from '../errors.js';
 import { print, printJson } from '../output.js';
 
 interface ConfigFlags {
@@ -21,11 +20,8 @@ const NONE = 'none';
 
 function rateArg(value: string, flag: string): string | null {
   if (value === NONE) return null;
-  try {
-    parseRate(value, flag);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  // Checked here so the error names the flag (its ValidationError exits 2); the client parses it.
+  parseRate(value, flag);
   return value;
 }
 
