@@ -24,37 +24,49 @@ const POINTS = [
   { point: 'during-complete', effectsOfLostAttempt: ['start', 'done'] },
 ] as const;
 
+/**
+ * Enqueues a job and runs a worker that SIGKILLs itself at the crash point, then a rescuer: the
+ * job must run again as attempt 2 and complete, the first attempt recorded as lost.
+ */
+async function crashThenRescue(
+  queue: JobQueue,
+  db: string,
+  effects: string,
+  { point, effectsOfLostAttempt }: (typeof POINTS)[number],
+) {
+  const { job } = await queue.enqueue('cp', { point }, { maxAttempts: 3 });
+  const crashing = startWorker({
+    db,
+    queue: 'cp',
+    effects,
+    env: { NODE_ENV: 'test', HOLDFAST_CRASH_AT: point },
+  });
+  expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  // Half-done is visible only as a running job whose lease will expire: nothing committed past the crash point.
+  expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'running', attempts: 1 });
+  expect(readEffects(effects).map((e) => e.kind)).toEqual(effectsOfLostAttempt);
+
+  const rescuer = startWorker({ db, queue: 'cp', effects });
+  expect((await rescuer.exited).code, rescuer.stderr()).toBe(0);
+  expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'completed', attempts: 2 });
+  expect((await queue.attempts(job.id)).map((a) => [a.attempt, a.outcome])).toEqual([
+    [1, 'lost'],
+    [2, 'completed'],
+  ]);
+}
+
 describe('crash at fixed points (SQLite)', () => {
-  for (const { point, effectsOfLostAttempt } of POINTS) {
-    it(`${point}: the worker dies there; the job runs again as attempt 2 and completes`, async () => {
+  for (const crash of POINTS) {
+    it(`${crash.point}: the worker dies there; the job runs again as attempt 2 and completes`, async () => {
       const dir = tempDir();
       const db = join(dir, 'queue.db');
       const effects = join(dir, 'effects.log');
       const queue = await JobQueue.open({ db });
       try {
-        const { job } = await queue.enqueue('cp', { point }, { maxAttempts: 3 });
-        const crashing = startWorker({
-          db,
-          queue: 'cp',
-          effects,
-          env: { NODE_ENV: 'test', HOLDFAST_CRASH_AT: point },
-        });
-        expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
-        // Half-done is visible only as a running job whose lease will expire: nothing committed past the crash point.
-        const held = await queue.getOrThrow(job.id);
-        expect(held).toMatchObject({ status: 'running', attempts: 1 });
-        expect(readEffects(effects).map((e) => e.kind)).toEqual(effectsOfLostAttempt);
-
-        const rescuer = startWorker({ db, queue: 'cp', effects });
-        expect((await rescuer.exited).code, rescuer.stderr()).toBe(0);
-        expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'completed', attempts: 2 });
-        expect((await queue.attempts(job.id)).map((a) => [a.attempt, a.outcome])).toEqual([
-          [1, 'lost'],
-          [2, 'completed'],
-        ]);
+        await crashThenRescue(queue, db, effects, crash);
         const verdict = await verifyRun(queue.store, effects, 1, db);
         expect(verdict.problems).toEqual([]);
-        expect(verdict.duplicateEffects).toBe(point === 'after-claim' ? 0 : 1);
+        expect(verdict.duplicateEffects).toBe(crash.point === 'after-claim' ? 0 : 1);
       } finally {
         await queue.close();
       }
@@ -93,8 +105,8 @@ afterAll(async () => {
 describe('crash at fixed points (PostgreSQL)', () => {
   // during-complete sits inside the SQLite transaction; on PostgreSQL the completion is one
   // statement, which the server rolls back when the connection dies with the process.
-  for (const { point, effectsOfLostAttempt } of POINTS.slice(0, 2)) {
-    it(`${point}: the job runs again as attempt 2 and completes`, async () => {
+  for (const crash of POINTS.slice(0, 2)) {
+    it(`${crash.point}: the job runs again as attempt 2 and completes`, async () => {
       await requirePostgres();
       const schema = randomSchema('crash');
       schemas.push(schema);
@@ -102,22 +114,7 @@ describe('crash at fixed points (PostgreSQL)', () => {
       const effects = join(tempDir(), 'effects.log');
       const queue = await JobQueue.open({ db });
       try {
-        const { job } = await queue.enqueue('cp', { point }, { maxAttempts: 3 });
-        const crashing = startWorker({
-          db,
-          queue: 'cp',
-          effects,
-          env: { NODE_ENV: 'test', HOLDFAST_CRASH_AT: point },
-        });
-        expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
-        expect(await queue.getOrThrow(job.id)).toMatchObject({ status: 'running', attempts: 1 });
-        expect(readEffects(effects).map((e) => e.kind)).toEqual(effectsOfLostAttempt);
-        const rescuer = startWorker({ db, queue: 'cp', effects });
-        expect((await rescuer.exited).code, rescuer.stderr()).toBe(0);
-        expect((await queue.attempts(job.id)).map((a) => [a.attempt, a.outcome])).toEqual([
-          [1, 'lost'],
-          [2, 'completed'],
-        ]);
+        await crashThenRescue(queue, db, effects, crash);
         expect((await verifyRun(queue.store, effects, 1)).problems).toEqual([]);
       } finally {
         await queue.close();
