@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { JobQueue } from '../../src/client.js';
 import { ValidationError } from '../../src/errors.js';
 import { importCsv } from '../../src/cli/csv-import.js';
 import { openCsv } from '../../src/csv/records.js';
@@ -128,6 +129,18 @@ async function* chunked(text: string, size: number): AsyncGenerator<string> {
   for (let at = 0; at < text.length; at += size) yield text.slice(at, at + size);
 }
 
+/** Imports `text`, fed in chunks of `chunkSize`, into queue and batch `name`, refusing invalid rows. */
+async function importText(queue: JobQueue, text: string, chunkSize: number, name: string) {
+  const table = await openCsv(chunked(text, chunkSize));
+  return importCsv(queue, table, {
+    queue: name,
+    file: 'in.csv',
+    batch: name,
+    skipInvalid: false,
+    options: {},
+  });
+}
+
 const cell = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.string({ unit: 'binary', maxLength: 6 }),
@@ -155,15 +168,8 @@ describe('CSV import (src/csv, src/cli/csv-import.ts)', () => {
           const kept = rows.filter((row) => header.length > 1 || row[0] !== '');
           const text =
             [header, ...kept].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
-          const table = await openCsv(chunked(text, chunkSize));
           const name = `c${round++}`;
-          const report = await importCsv(queue, table, {
-            queue: name,
-            file: 'in.csv',
-            batch: name,
-            skipInvalid: false,
-            options: {},
-          });
+          const report = await importText(queue, text, chunkSize, name);
           expect(report.problemCount).toBe(0);
           const stored = [];
           for await (const job of queue.listAll({ queue: name })) stored.push(job.payload);
@@ -197,14 +203,7 @@ describe('CSV import (src/csv, src/cli/csv-import.ts)', () => {
         async (text) => {
           const name = `g${round++}`;
           try {
-            const table = await openCsv(chunked(text, 7));
-            const report = await importCsv(queue, table, {
-              queue: name,
-              file: 'in.csv',
-              batch: name,
-              skipInvalid: false,
-              options: {},
-            });
+            const report = await importText(queue, text, 7, name);
             expect(report.problemCount).toBe(0);
           } catch (error) {
             refused++;
