@@ -8,7 +8,6 @@ import { assertName } from '../options.js';
 import type { Flash } from './pages/layout.js';
 import { segment } from './pages/layout.js';
 import { findBatch, type DashboardRequest } from './request.js';
-import { flowActions } from './routes-flow.js';
 
 export interface ActionOutcome {
   flash: Flash;
@@ -121,5 +120,23 @@ export const actions: Action[] = [
       };
     },
   },
-  ...flowActions,
+  {
+    pattern: /^\/queues\/([^/]+)\/(pause|resume)$/,
+    confirmPath: ([name, verb]) => `/queues/${segment(name!)}/${verb}`,
+    run: async (r, [name, verb]) => {
+      const queue = assertName(name, 'queue');
+      if (verb === 'pause') await r.queue.pause(queue);
+      else await r.queue.resume(queue);
+      return {
+        location: '/',
+        flash: {
+          kind: 'ok',
+          text:
+            verb === 'pause'
+              ? `Queue ${queue} paused: no new jobs start; running jobs finish.`
+              : `Queue ${queue} resumed.`,
+        },
+      };
+    },
+  },
 ];

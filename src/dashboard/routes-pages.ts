@@ -14,7 +14,6 @@ import { overviewPage } from './pages/overview.js';
 import { parseListParams } from './params.js';
 import { findBatch, type DashboardRequest, type Route } from './request.js';
 import type { SafeHtml } from './html.js';
-import { flowPageRoutes } from './routes-flow.js';
 
 const PAGE_SIZE = 50;
 const LIST_PARAMS = ['status', 'key', 'after', 'order'] as const;
@@ -200,5 +199,20 @@ export const pageRoutes: Route[] = [
       });
     },
   },
-  ...flowPageRoutes,
+  {
+    pattern: /^\/queues\/([^/]+)\/(pause|resume)$/,
+    handle: async (r, [name, verb]) => {
+      assertName(name, 'queue');
+      const pause = verb === 'pause';
+      await confirm(r, {
+        title: `${pause ? 'Pause' : 'Resume'} queue ${name}?`,
+        question: pause
+          ? `Workers stop starting jobs of queue ${name} within a poll interval; running jobs finish.`
+          : `Workers start jobs of queue ${name} again.`,
+        action: `/queues/${segment(name!)}/${verb}`,
+        button: pause ? 'Pause queue' : 'Resume queue',
+        back: '/',
+      });
+    },
+  },
 ];
