@@ -93,18 +93,15 @@ export function createMetrics(queue: JobQueue, options: MetricsOptions = {}): Ho
     },
   });
 
-  const throttledSeen = new Map<string, number>();
   new Counter({
     name: 'holdfast_throttled_claims_total',
     help: 'Claims by workers in this process that left a ready job waiting because of a queue limit (per-key concurrency or rate), by queue.',
     labelNames: ['queue'],
     registers,
+    // The process-wide tally only grows, so it is the counter's value as it stands.
     collect() {
-      for (const [queue, count] of throttledClaims) {
-        const delta = count - (throttledSeen.get(queue) ?? 0);
-        if (delta > 0) this.inc({ queue }, delta);
-        throttledSeen.set(queue, count);
-      }
+      this.reset();
+      for (const [queue, count] of throttledClaims) this.inc({ queue }, count);
     },
   });
 
