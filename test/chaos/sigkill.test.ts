@@ -13,12 +13,27 @@ import {
   urlWithSchema,
 } from '../postgres/pg-helpers.js';
 import { tempDir } from '../helpers/tmp.js';
-import { runSigkillChaos } from './lib/sigkill-chaos.js';
+import { runSigkillChaos, type SigkillReport } from './lib/sigkill-chaos.js';
 
 const schemas: string[] = [];
 afterAll(async () => {
   for (const schema of schemas) await dropSchema(schema);
 });
+
+/**
+ * Prints the run's report and checks what both stores must show: every job ended, workers were
+ * killed mid-job, and each such kill left an attempt recorded as lost.
+ */
+function expectNothingLost(store: string, report: SigkillReport, jobs: number): void {
+  process.stdout.write(
+    `sigkill ${store}: ${JSON.stringify({ ...report, problems: report.problems.length })}\n`,
+  );
+  expect(report.problems).toEqual([]);
+  expect(report.completed + report.failed).toBe(jobs);
+  expect(report.kills).toBeGreaterThan(3);
+  expect(report.killedMidJob).toBeGreaterThan(0);
+  expect(report.lostAttempts).toBeGreaterThanOrEqual(report.killedMidJob);
+}
 
 describe('SIGKILL chaos (short form)', () => {
   it('SQLite: 3 workers, 2,000 jobs, a random worker SIGKILLed every 200-1000 ms for ~10 s: nothing lost', async () => {
@@ -32,14 +47,7 @@ describe('SIGKILL chaos (short form)', () => {
       handlerMs: 30,
       maxChaosMs: 10_000,
     });
-    process.stdout.write(
-      `sigkill sqlite: ${JSON.stringify({ ...report, problems: report.problems.length })}\n`,
-    );
-    expect(report.problems).toEqual([]);
-    expect(report.completed + report.failed).toBe(2_000);
-    expect(report.kills).toBeGreaterThan(3);
-    expect(report.killedMidJob).toBeGreaterThan(0);
-    expect(report.lostAttempts).toBeGreaterThanOrEqual(report.killedMidJob);
+    expectNothingLost('sqlite', report, 2_000);
     expect(report.integrity).toBe('ok');
   }, 150_000);
 
@@ -57,13 +65,6 @@ describe('SIGKILL chaos (short form)', () => {
       handlerMs: 30,
       maxChaosMs: 8_000,
     });
-    process.stdout.write(
-      `sigkill postgres: ${JSON.stringify({ ...report, problems: report.problems.length })}\n`,
-    );
-    expect(report.problems).toEqual([]);
-    expect(report.completed + report.failed).toBe(1_000);
-    expect(report.kills).toBeGreaterThan(3);
-    expect(report.killedMidJob).toBeGreaterThan(0);
-    expect(report.lostAttempts).toBeGreaterThanOrEqual(report.killedMidJob);
+    expectNothingLost('postgres', report, 1_000);
   }, 150_000);
 });
