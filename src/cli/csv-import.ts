@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { EnqueueItem, EnqueueOptions, JobQueue } from '../client.js';
 import { ValidationError } from '../errors.js';
-import { CsvFileError, openCsvFile, type CsvTable } from '../csv/records.js';
+import { CsvFileError, openCsvArg, type CsvTable } from '../csv/records.js';
 import { hasControlCharacter } from './args.js';
 import { note, print } from './output.js';
 
@@ -61,13 +61,7 @@ export async function openCsvForImport(
   keyColumn: string | undefined,
   concurrencyKeyColumn?: string,
 ): Promise<CsvTable> {
-  let table: CsvTable;
-  try {
-    table = await openCsvFile(file);
-  } catch (error) {
-    if (error instanceof ValidationError) throw error;
-    throw new CsvFileError(`--csv: cannot read ${file}: ${(error as Error).message}`);
-  }
+  const table = await openCsvArg(file, '--csv');
   if (keyColumn !== undefined && !table.header.includes(keyColumn)) {
     await table.records.return(undefined);
     throw new CsvFileError(

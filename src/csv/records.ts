@@ -48,6 +48,16 @@ export function openCsvFile(path: string): Promise<CsvTable> {
   });
 }
 
+/** openCsvFile for a file named by `flag`: a read error (no such file) becomes one line naming both. */
+export async function openCsvArg(path: string, flag: string): Promise<CsvTable> {
+  try {
+    return await openCsvFile(path);
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    throw new CsvFileError(`${flag}: cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * Decodes UTF-8 strictly. A lenient decoder turns invalid bytes (a file saved as Latin-1 or
  * Windows-1252) into U+FFFD, and the jobs would silently carry altered addresses; instead the

@@ -6,7 +6,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { ValidationError } from '../../errors.js';
-import { openCsvFile } from '../../csv/records.js';
+import { openCsvArg } from '../../csv/records.js';
 import type { Property } from './types.js';
 
 export interface PropertiesCsvOptions {
@@ -36,13 +36,7 @@ export async function readPropertiesCsv(
   options: PropertiesCsvOptions = {},
 ): Promise<PropertiesCsv> {
   const addressColumn = options.addressColumn ?? 'address';
-  let table;
-  try {
-    table = await openCsvFile(file);
-  } catch (error) {
-    if (error instanceof ValidationError) throw error;
-    throw new PropertiesCsvError(`--csv: cannot read ${file}: ${(error as Error).message}`);
-  }
+  const table = await openCsvArg(file, '--csv');
   const columns = table.header.map((name) => JSON.stringify(name)).join(', ');
   const fail = async (message: string): Promise<never> => {
     await table.records.return(undefined);
