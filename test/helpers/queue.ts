@@ -52,3 +52,8 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** A queue's counts (as `stats()` gives them) once all `total` jobs completed and nothing else is left. */
+export function allCompleted(total: number) {
+  return { pending: 0, running: 0, retrying: 0, completed: total, failed: 0, cancelled: 0 };
+}
