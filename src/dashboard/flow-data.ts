@@ -15,13 +15,21 @@ export interface FlowOverview {
   }>;
 }
 
-export async function loadFlow(queue: JobQueue): Promise<FlowOverview> {
+/** Paused or limited queues and every schedule (also `holdfast status`'s); none on a store without them. */
+export async function loadFlowSettings(
+  queue: JobQueue,
+): Promise<Pick<FlowOverview, 'queues' | 'schedules'>> {
   if (!queue.store.listQueueConfigs || !queue.store.listSchedules)
-    return { queues: [], schedules: [], saturation: [] };
+    return { queues: [], schedules: [] };
   const [configs, schedules] = await Promise.all([queue.queueConfigs(), queue.schedules.list()]);
   const queues = configs.filter(
     (c) => c.paused || c.perKeyConcurrency !== null || c.rate || c.perKeyRate,
   );
+  return { queues, schedules };
+}
+
+export async function loadFlow(queue: JobQueue): Promise<FlowOverview> {
+  const { queues, schedules } = await loadFlowSettings(queue);
   // One grouped count per limited queue over the running jobs only (an index range): cheap.
   const saturation = await Promise.all(
     queues

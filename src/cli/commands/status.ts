@@ -7,20 +7,17 @@ import { formatDuration } from '../../util/duration.js';
 import { withQueue } from '../context.js';
 import { countsJson, print, printJson, table } from '../output.js';
 import type { JobQueue } from '../../client.js';
+import { loadFlowSettings } from '../../dashboard/flow-data.js';
 import { formatRate } from '../../flow/limits.js';
 import { schedulesTable } from './schedule.js';
 
 /** Paused and limited queues, and schedules with their next runs (issue #8); nothing when there are none. */
 async function flowText(queue: JobQueue): Promise<string[]> {
-  if (!queue.store.listQueueConfigs || !queue.store.listSchedules) return [];
-  const [configs, schedules] = await Promise.all([queue.queueConfigs(), queue.schedules.list()]);
+  const { queues, schedules } = await loadFlowSettings(queue);
   const parts: string[] = [];
-  const set = configs.filter(
-    (c) => c.paused || c.perKeyConcurrency !== null || c.rate || c.perKeyRate,
-  );
-  if (set.length > 0) {
+  if (queues.length > 0) {
     parts.push(
-      table(set, [
+      table(queues, [
         { header: 'QUEUE', value: (c) => c.queue },
         { header: 'STATE', value: (c) => (c.paused ? 'PAUSED' : 'active') },
         { header: 'PER-KEY CONCURRENCY', value: (c) => c.perKeyConcurrency ?? '-' },
