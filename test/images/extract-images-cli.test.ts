@@ -11,6 +11,8 @@ import { jpeg, png } from './fixtures.js';
 import { html, send, startServer } from './http-server.js';
 
 const EXAMPLES_CSV = fileURLToPath(new URL('../../examples/properties.csv', import.meta.url));
+/** The command most tests run: the sandbox's homes.csv, images into its out/ folder. */
+const EXTRACT_HOMES = ['extract-images', '--csv', 'homes.csv', '--out', 'out'];
 
 function sandbox() {
   const dir = tempDir('holdfast-images-');
@@ -157,16 +159,7 @@ describe('holdfast extract-images', () => {
       join(box.dir, 'homes.csv'),
       '\uFEFFaddress,photos\r\n"1 Main St, Phoenix, AZ",a.png\r\n\r\n"../../../../tmp/evil",b.jpg\r\n"1 main st,  Phoenix, AZ",b.jpg|a.png\r\n..,a.png\r\n',
     );
-    const result = await box.run(
-      'extract-images',
-      '--csv',
-      'homes.csv',
-      '--out',
-      'out',
-      '--work-items',
-      'wi.json',
-      '--no-progress',
-    );
+    const result = await box.run(...EXTRACT_HOMES, '--work-items', 'wi.json', '--no-progress');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
       'enqueued 3 properties (0 already there, 1 duplicate row merged) in batch "homes"',
@@ -216,15 +209,7 @@ describe('holdfast extract-images', () => {
       join(box.dir, 'homes.csv'),
       `address,url\n1 Good St,${server.url('/ok.png')}\n2 Gone St,${server.url('/gone.jpg')} missing.png\n`,
     );
-    const result = await box.run(
-      'extract-images',
-      '--csv',
-      'homes.csv',
-      '--out',
-      'out',
-      '--allow-private-hosts',
-      '--no-progress',
-    );
+    const result = await box.run(...EXTRACT_HOMES, '--allow-private-hosts', '--no-progress');
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('1 of 2 properties completed, 1 failed');
     expect(result.stdout).toMatch(
@@ -258,11 +243,7 @@ describe('holdfast extract-images', () => {
     server.route('/img/shared.png', send(png(1), 'image/png'));
     box.writeCsv(rows);
     const args = [
-      'extract-images',
-      '--csv',
-      'homes.csv',
-      '--out',
-      'out',
+      ...EXTRACT_HOMES,
       '--allow-private-hosts',
       '--concurrency',
       '3',
@@ -304,17 +285,7 @@ describe('holdfast extract-images', () => {
   it('stops on Ctrl-C with exit 130 and a resume hint; the same command then finishes the rest', async () => {
     const box = sandbox();
     const server = await slowPhotos(box, 8, 'Signal St', 150);
-    const args = [
-      'extract-images',
-      '--csv',
-      'homes.csv',
-      '--out',
-      'out',
-      '--allow-private-hosts',
-      '--concurrency',
-      '1',
-      '--no-progress',
-    ];
+    const args = [...EXTRACT_HOMES, '--allow-private-hosts', '--concurrency', '1', '--no-progress'];
     const child = box.start(...args);
     let stdout = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -338,11 +309,7 @@ describe('holdfast extract-images', () => {
     const server = await slowPhotos(box, 12, 'Shared Ct', 40);
     writeFileSync(box.workItems, JSON.stringify({ owner: 'another tool' }));
     const args = [
-      'extract-images',
-      '--csv',
-      'homes.csv',
-      '--out',
-      'out',
+      ...EXTRACT_HOMES,
       '--work-items',
       box.workItems,
       '--allow-private-hosts',
