@@ -34,7 +34,7 @@ export function registerDashboard(program: Command): void {
       '--token <token>',
       'require this token (default: $HOLDFAST_DASHBOARD_TOKEN; prefer it: flags show in `ps`)',
     )
-    .option('--read-only', 'hide and refuse retry and cancel')
+    .option('--read-only', 'hide and refuse every action (retry, cancel, pause, resume)')
     .option(
       '--allowed-host <name...>',
       'extra Host names to accept, e.g. the name of your reverse proxy',
