@@ -101,3 +101,12 @@ describe('createImageExtractionHandler', () => {
     );
   });
 });
+
+describe('builtin:extract-images', () => {
+  it('names the spec option when max-image-size is not a size', async () => {
+    const { builtinHandler } = await import('../../src/integrations/images/builtin.js');
+    expect(() => builtinHandler('builtin:extract-images?max-image-size=huge')).toThrow(
+      /^Expected max-image-size in --handler builtin:extract-images\?max-image-size=huge to be a size like/,
+    );
+  });
+});

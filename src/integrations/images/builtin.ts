@@ -8,6 +8,7 @@
  */
 import { ValidationError } from '../../errors.js';
 import type { JobHandler } from '../../types.js';
+import { parseByteSize } from '../../util/duration.js';
 import { createDefaultExtractor, type DefaultExtractorOptions } from './default-extractor.js';
 import { createImageExtractionHandler } from './handler.js';
 
@@ -41,7 +42,9 @@ export function builtinHandler(spec: string): JobHandler {
     allowPrivateHosts: allow !== null && allow !== '0' && allow !== 'false',
   };
   const maxSize = params.get('max-image-size');
-  if (maxSize !== null) options.maxImageSize = maxSize;
+  // Parsed here so that a bad size names the spec's option, not the extractor's `maxImageSize`.
+  if (maxSize !== null)
+    options.maxImageSize = parseByteSize(maxSize, `max-image-size in --handler ${spec}`);
   const baseDir = params.get('base-dir');
   if (baseDir !== null) options.baseDir = baseDir;
   return createImageExtractionHandler(createDefaultExtractor(options));
