@@ -55,10 +55,11 @@ const ASSETS: Record<string, { type: string; body: string }> = {
   '/assets/dashboard.js': { type: 'text/javascript; charset=utf-8', body: LIVE_SCRIPT },
 };
 
-export function normaliseBasePath(basePath: string): string {
+/** `what` names the input in the error (the CLI passes `--base-path`). */
+export function normaliseBasePath(basePath: string, what = '`basePath`'): string {
   if (typeof basePath !== 'string' || !/^(\/[\w.~-]+)*\/?$/.test(basePath)) {
     throw new ValidationError(
-      `Expected \`basePath\` to be a path like /admin/queue (letters, digits, . _ ~ -), got ${JSON.stringify(basePath)}`,
+      `Expected ${what} to be a path like /admin/queue (letters, digits, . _ ~ -), got ${JSON.stringify(basePath)}`,
     );
   }
   return basePath.replace(/\/$/, '');

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli, spawnTracked, waitForOutput } from '../helpers/processes.js';
@@ -51,6 +51,18 @@ describe('holdfast dashboard (CLI)', () => {
     );
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stdout).toBe('');
+  });
+
+  it('names --base-path when it is not a path, before creating any database', async () => {
+    const db = join(tempDir(), 'queue.db');
+    const result = await runCli(['--db', db, 'dashboard', '--base-path', 'x y', '--port', '0'], {
+      env: env(),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'holdfast: Expected --base-path to be a path like /admin/queue (letters, digits, . _ ~ -), got "x y"\n',
+    );
+    expect(existsSync(db)).toBe(false);
   });
 
   it('serves on 127.0.0.1 by default and stops on SIGTERM', async () => {

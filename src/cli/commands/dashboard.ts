@@ -3,6 +3,7 @@
  * by default and refuses any other address without a token.
  */
 import type { Command } from 'commander';
+import { normaliseBasePath } from '../../dashboard/handler.js';
 import { startDashboard, DEFAULT_DASHBOARD_PORT } from '../../dashboard/server.js';
 import { optionalArg, parseIntegerArg, parseNameArg } from '../args.js';
 import { withQueue } from '../context.js';
@@ -50,6 +51,8 @@ export function registerDashboard(program: Command): void {
       const token = flags.token ?? process.env.HOLDFAST_DASHBOARD_TOKEN ?? undefined;
       if (token !== undefined && token.length < 8)
         throw new UsageError('--token must be at least 8 characters (a long random one is best)');
+      // Checked before the store opens, and named as the flag.
+      const basePath = optionalArg(flags.basePath, normaliseBasePath, '--base-path');
       await withQueue(command, async (queue) => {
         const dashboard = await startDashboard(queue, {
           port,
@@ -59,7 +62,7 @@ export function registerDashboard(program: Command): void {
           allowedHosts: (flags.allowedHost ?? []).map((name) =>
             parseNameArg(name, '--allowed-host'),
           ),
-          ...(flags.basePath !== undefined ? { basePath: flags.basePath } : {}),
+          basePath,
         });
         print(
           `holdfast: dashboard at ${dashboard.url}${flags.readOnly ? ' (read-only)' : ''}${token ? ' (token required)' : ''}`,
