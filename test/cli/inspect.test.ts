@@ -114,6 +114,7 @@ describe('holdfast cancel, retry and purge', () => {
     expect(await s.counts()).toMatchObject({ all: 3, cancelled: 3 });
 
     expectOneLineError(await s.run('cancel', '99'), 1, /^holdfast: No job with id 99$/);
+    expectOneLineError(await s.run('retry', '99'), 1, /^holdfast: No job with id 99$/);
     expectOneLineError(
       await s.run('cancel', '--batch', 'nope'),
       1,

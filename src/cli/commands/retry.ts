@@ -2,10 +2,9 @@
  * `holdfast retry <id>` or `holdfast retry --failed [--queue q] [--batch b]`.
  */
 import type { Command } from 'commander';
-import { JobNotFoundError } from '../../errors.js';
 import { parseNameArg } from '../args.js';
 import { withQueue } from '../context.js';
-import { NotFoundError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { parseJobId } from '../job-id.js';
 import { print } from '../output.js';
 
@@ -34,7 +33,7 @@ export function registerRetry(program: Command): void {
       if (idArg !== undefined) {
         const id = parseJobId(idArg);
         await withQueue(command, async (queue) => {
-          if (!(await queue.get(id))) throw new NotFoundError(new JobNotFoundError(id).message);
+          // A missing id throws JobNotFoundError: one line, exit 1.
           const { job, retried, reason } = await queue.retry(id);
           print(
             retried
