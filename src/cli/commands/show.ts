@@ -2,11 +2,9 @@
  * `holdfast show <id>`: one job in full, with every attempt and its error.
  */
 import type { Command } from 'commander';
-import { JobNotFoundError } from '../../errors.js';
 import type { Attempt, Job } from '../../types.js';
 import { formatDuration } from '../../util/duration.js';
 import { batchNames, withQueue } from '../context.js';
-import { NotFoundError } from '../errors.js';
 import { parseJobId } from '../job-id.js';
 import { formatProgress, formatTime, jobJson, print, printJson, table } from '../output.js';
 
@@ -19,8 +17,7 @@ export function registerShow(program: Command): void {
     .action(async (idArg: string, flags: { json?: boolean }, command: Command) => {
       const id = parseJobId(idArg);
       await withQueue(command, async (queue) => {
-        const job = await queue.get(id);
-        if (!job) throw new NotFoundError(new JobNotFoundError(id).message);
+        const job = await queue.getOrThrow(id); // a missing id: one line, exit 1
         const [attempts, names] = await Promise.all([queue.attempts(id), batchNames(queue, [job])]);
         if (flags.json) printJson({ job: jobJson(job, names), attempts });
         else print(showText(job, attempts, names.get(job.batchId ?? '') ?? null));
