@@ -45,6 +45,7 @@ export class ProgressTracker {
   readonly #options: ProgressTrackerOptions;
   readonly #file: WorkItemsFile;
   readonly #throttleMs: number;
+  readonly #warn: (message: string) => void;
   readonly #listener = () => this.schedule();
   #timer: NodeJS.Timeout | null = null;
   #refresh: NodeJS.Timeout | null = null;
@@ -58,8 +59,8 @@ export class ProgressTracker {
     this.#queue = queue;
     this.#options = options;
     this.#throttleMs = options.throttleMs ?? 500;
-    const warn = options.warn ?? ((message: string) => console.warn(message));
-    this.#file = new WorkItemsFile(options.path, { warn });
+    this.#warn = options.warn ?? ((message: string) => console.warn(message));
+    this.#file = new WorkItemsFile(options.path, { warn: this.#warn });
   }
 
   get path(): string {
@@ -131,7 +132,7 @@ export class ProgressTracker {
       const message = (error as Error).message;
       // One warning per distinct problem, not one per event.
       if (message !== this.#lastError)
-        (this.#options.warn ?? console.warn)(`warning: could not write ${this.path}: ${message}`);
+        this.#warn(`warning: could not write ${this.path}: ${message}`);
       this.#lastError = message;
       if (rethrow) throw error;
     } finally {
