@@ -58,42 +58,46 @@ export function batchBar(counts: StatusCounts, total: number, width = 260): Safe
     return rect;
   });
   const done = counts.completed + counts.failed + counts.cancelled;
-  return html`<svg
-    class="bar"
-    role="progressbar"
-    width="${width}"
-    height="12"
-    aria-valuemin="0"
-    aria-valuemax="${total}"
-    aria-valuenow="${done}"
-    data-completed="${counts.completed}"
-    data-failed="${counts.failed}"
-    aria-label="${done} of ${total} finished"
-  >
-    <rect class="track" width="100%" height="100%"></rect>
-    ${rects}
-  </svg>`;
+  const label = `${done} of ${total} finished`;
+  return barFrame(
+    { width, height: 12, max: total, now: done },
+    rects,
+    html`data-completed="${counts.completed}" data-failed="${counts.failed}" aria-label="${label}"`,
+  );
 }
 
 export function jobProgressBar(progress: JobProgress | null): SafeHtml {
   if (!progress) return html`<span class="muted">—</span>`;
   const total = Math.max(progress.total, 0);
   const current = Math.min(Math.max(progress.current, 0), total);
-  return html`<svg
-      class="bar"
-      role="progressbar"
-      width="160"
-      height="10"
-      aria-valuemin="0"
-      aria-valuemax="${total}"
-      aria-valuenow="${current}"
-    >
-      <rect class="track" width="100%" height="100%"></rect>
-      <rect class="running" width="${pct(current, total)}%" height="100%"></rect>
-    </svg>
+  return html`${barFrame(
+      { width: 160, height: 10, max: total, now: current },
+      html`<rect class="running" width="${pct(current, total)}%" height="100%"></rect>`,
+    )}
     <span class="muted"
       >${progress.current}/${progress.total}${progress.message ? ` · ${progress.message}` : ''}</span
     >`;
+}
+
+/** The frame both progress bars share: an accessible <svg> with a track under `bars`. */
+function barFrame(
+  size: { width: number; height: number; max: number; now: number },
+  bars: SafeHtml | SafeHtml[],
+  attributes: SafeHtml | null = null,
+): SafeHtml {
+  return html`<svg
+    class="bar"
+    role="progressbar"
+    width="${size.width}"
+    height="${size.height}"
+    aria-valuemin="0"
+    aria-valuemax="${size.max}"
+    aria-valuenow="${size.now}"
+    ${attributes}
+  >
+    <rect class="track" width="100%" height="100%"></rect>
+    ${bars}
+  </svg>`;
 }
 
 /**
