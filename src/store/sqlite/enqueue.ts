@@ -211,9 +211,36 @@ function insertKeyless(
   }
 }
 
-/** The Job a fresh insert made: what toJob would read back, built without reading it. */
+/**
+ * The Job a fresh insert made: what toJob would read back, built without reading it. Built
+ * directly rather than as toJob(newJobRow(...)): that extra row object per job measured 6-9%
+ * of a 10,000-job enqueueMany (bench bulk, alternated three times).
+ */
 function newJob(id: number, job: NewJob, runAt: number, batchId: string | null, now: number): Job {
-  return toJob(newJobRow(id, job, runAt, batchId, now));
+  return {
+    id: String(id),
+    queue: job.queue,
+    key: job.key,
+    payload: JSON.parse(job.payload),
+    status: 'pending',
+    priority: job.priority,
+    attempts: 0,
+    maxAttempts: job.maxAttempts,
+    timeoutMs: job.timeoutMs,
+    runAt: new Date(runAt),
+    batchId,
+    concurrencyKey: job.concurrencyKey ?? null,
+    progress: null,
+    result: null,
+    lastError: null,
+    cancelRequested: false,
+    workerId: null,
+    leaseExpiresAt: null,
+    createdAt: new Date(now),
+    updatedAt: new Date(now),
+    startedAt: null,
+    finishedAt: null,
+  };
 }
 
 let streamCount = 0;
